@@ -1,0 +1,23 @@
+"""The ``puhui`` command: a thin shell over the services. Each sub-command group lives in its own module."""
+
+from __future__ import annotations
+
+import typer
+
+from puhui.cli import catalog, ids
+
+app = typer.Typer(
+    name="puhui",
+    help="puhui (普惠): government data for inclusive credit. 政务数据普惠金融平台。",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(ids.app, name="id")
+app.add_typer(catalog.app, name="catalog")
+
+
+def main() -> None:
+    app()
+
+
+__all__ = ["app", "main"]

@@ -1,0 +1,1 @@
+"""Compute engines (DuckDB by default, Spark for scale-out) behind one small interface."""
