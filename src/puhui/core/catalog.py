@@ -154,6 +154,11 @@ class DatasetSpec(_Frozen):
         duplicated = sorted({n for n in names if names.count(n) > 1})
         if duplicated:
             raise ValueError(f"duplicate field names: {', '.join(duplicated)}")
+        # Departments head their columns with the Chinese label, so ingestion must be able to tell them apart.
+        labels = [f.label.zh for f in fields]
+        duplicated = sorted({label for label in labels if labels.count(label) > 1})
+        if duplicated:
+            raise ValueError(f"duplicate Chinese field labels: {', '.join(duplicated)}")
         return fields
 
     @model_validator(mode="after")
@@ -243,10 +248,10 @@ def parse_catalog_documents(documents: dict[str, str]) -> Catalog:
                 datasets.append(DatasetSpec.model_validate({**entry, "provider": provider.id}))
         except (ValidationError, KeyError, TypeError, yaml.YAMLError) as err:
             raise DefinitionError(f"catalog file {name}: {err}") from None
-    ids = [d.id for d in datasets]
-    duplicated = sorted({i for i in ids if ids.count(i) > 1})
-    if duplicated:
-        raise DefinitionError(f"data set ids defined twice: {', '.join(duplicated)}")
+    for kind, ids in (("provider", [p.id for p in providers]), ("data set", [d.id for d in datasets])):
+        duplicated = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicated:
+            raise DefinitionError(f"{kind} ids defined twice: {', '.join(duplicated)}")
     return Catalog(providers, datasets, digest.hexdigest())
 
 
