@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from puhui.cli import catalog, ids
+from puhui.cli import catalog, gov, ids
 
 app = typer.Typer(
     name="puhui",
@@ -14,6 +14,7 @@ app = typer.Typer(
 )
 app.add_typer(ids.app, name="id")
 app.add_typer(catalog.app, name="catalog")
+app.add_typer(gov.app, name="gov")
 
 
 def main() -> None:
