@@ -240,14 +240,16 @@ def parse_catalog_documents(documents: dict[str, str]) -> Catalog:
     for name in sorted(documents):
         text = documents[name]
         digest.update(name.encode() + b"\0" + text.encode())
+        where = f"catalog file {name}"
         try:
             raw: dict[str, Any] = yaml.safe_load(text)
             provider = Provider.model_validate(raw["provider"])
             providers.append(provider)
-            for entry in raw.get("datasets", []):
+            for number, entry in enumerate(raw.get("datasets") or [], start=1):
+                where = f"catalog file {name}, data set {entry.get('id') or f'#{number}'}"
                 datasets.append(DatasetSpec.model_validate({**entry, "provider": provider.id}))
-        except (ValidationError, KeyError, TypeError, yaml.YAMLError) as err:
-            raise DefinitionError(f"catalog file {name}: {err}") from None
+        except (ValidationError, KeyError, TypeError, AttributeError, yaml.YAMLError) as err:
+            raise DefinitionError(f"{where}: {err}") from None
     for kind, ids in (("provider", [p.id for p in providers]), ("data set", [d.id for d in datasets])):
         duplicated = sorted({i for i in ids if ids.count(i) > 1})
         if duplicated:
