@@ -90,4 +90,57 @@ class Decision:
         }
 
 
-__all__ = ["Application", "Decision", "Outcome", "Reason", "RiskScore"]
+class ApplicationStatus(enum.StrEnum):
+    RECEIVED = "received"
+    WAITING = "waiting"  # the government node did not answer; the application is tried again, never approved blind
+    DECIDED = "decided"
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionRecord:
+    """A stored decision: what was decided and everything needed to explain and replay it."""
+
+    application_id: str
+    outcome: Outcome
+    limit: Decimal | None
+    annual_rate: Decimal | None
+    grade: str | None
+    pd: Decimal | None
+    points: Decimal | None
+    ruleset: str
+    ruleset_digest: str
+    model_version: str | None
+    indicator_versions: Mapping[str, Any]
+    indicators_as_of: dt.date | None
+    findings: list[dict[str, Any]]
+    reasons: list[dict[str, str]]
+    offer: dict[str, Any] | None
+    shadow: dict[str, Any] | None
+    decided_at: dt.datetime
+    latency_ms: int | None = None
+
+    def as_public(self) -> dict[str, Any]:
+        """The JSON form the API returns."""
+        return {
+            "application_id": self.application_id,
+            "outcome": self.outcome.value,
+            "limit": str(self.limit) if self.limit is not None else None,
+            "annual_rate": str(self.annual_rate) if self.annual_rate is not None else None,
+            "grade": self.grade,
+            "pd": str(self.pd) if self.pd is not None else None,
+            "points": str(self.points) if self.points is not None else None,
+            "reasons": self.reasons,
+            "offer": self.offer,
+            "ruleset": self.ruleset,
+            "ruleset_digest": self.ruleset_digest,
+            "model_version": self.model_version,
+            "indicator_versions": dict(self.indicator_versions),
+            "indicators_as_of": self.indicators_as_of.isoformat() if self.indicators_as_of else None,
+            "findings": self.findings,
+            "shadow": self.shadow,
+            "decided_at": self.decided_at.isoformat(),
+            "latency_ms": self.latency_ms,
+        }
+
+
+__all__ = ["Application", "ApplicationStatus", "Decision", "DecisionRecord", "Outcome", "Reason", "RiskScore"]
