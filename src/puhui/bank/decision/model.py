@@ -92,6 +92,7 @@ class Decision:
 
 class ApplicationStatus(enum.StrEnum):
     RECEIVED = "received"
+    AWAITING_CONSENT = "awaiting_consent"  # the applicant is to verify their identity and sign at the gov node
     WAITING = "waiting"  # the government node did not answer; the application is tried again, never approved blind
     DECIDED = "decided"
 
