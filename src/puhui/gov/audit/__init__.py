@@ -1,0 +1,1 @@
+"""The audit log: every security-relevant event, append-only, chained by SM3."""

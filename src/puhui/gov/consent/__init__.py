@@ -1,0 +1,1 @@
+"""Consent: identity verification, the authorization letter, the consent artefact and its lifecycle."""

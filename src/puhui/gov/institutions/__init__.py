@@ -1,0 +1,1 @@
+"""Admitted institutions: banks and data service providers, their credentials and their lifecycle."""
