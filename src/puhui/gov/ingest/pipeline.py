@@ -1,0 +1,406 @@
+"""Ingesting deliveries into the lake: read, validate, pseudonymize, quarantine, publish — one batch per file.
+
+``ingest_deliveries`` is the use case behind ``puhui gov ingest``. Per file: resolve its data set, hash it (an
+identical re-delivery changes nothing), stream its rows through one DuckDB check query per record batch,
+pseudonymize the distinct ID numbers of the good rows (each number hashed once per run, then joined back),
+write good rows to the batch's Parquet file and bad rows to its quarantine, and publish atomically.
+A file that cannot be read as a whole is rejected and leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from puhui.core.catalog import IDENTIFIER_TYPES, Catalog, DatasetSpec, FieldSpec, FieldType, PrivacyClass
+from puhui.core.errors import IngestError, NotFound
+from puhui.core.ids import SubjectKind
+from puhui.core.masking import mask_name, mask_phone, mask_resident_id
+from puhui.core.pseudonym import Pseudonymizer
+from puhui.engines.sql_checks import quote_identifier, quote_literal
+from puhui.gov.ingest.deliveries import DeliveryFile
+from puhui.gov.ingest.readers import (
+    UNDECODABLE_MARK,
+    UNREPAIRABLE_SHARE,
+    RawDelivery,
+    column_names,
+    open_delivery,
+)
+from puhui.gov.ingest.validation import FAULT_REASONS, CheckQuery, map_header
+from puhui.gov.lake.schema import QUARANTINE_SCHEMA, kept_fields, lake_column, lake_schema
+from puhui.gov.lake.store import PART_FILE, BatchRecord, Lake
+from puhui.gov.lake.views import write_views_sql
+
+QUARANTINE_VALUE_CHARS = 64
+
+ProgressCallback = Callable[[int], None]
+
+
+@dataclass
+class IngestOutcome:
+    """What happened to one delivery file; no row content, only counts, ids and reasons."""
+
+    file: str
+    dataset: str
+    status: str  # loaded | unchanged | rejected
+    batch_id: str | None = None
+    rows_read: int = 0
+    rows_accepted: int = 0
+    rows_quarantined: int = 0
+    quarantine_by_kind: dict[str, int] = field(default_factory=dict)
+    reason: str | None = None
+    encoding: str | None = None
+    extra_columns: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, object]:
+        return dict(self.__dict__)
+
+
+def sha256_of(path: Path) -> str:
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def declared_encoding(delivery: DeliveryFile, dataset: DatasetSpec) -> str | None:
+    """The manifest's encoding, else the catalog's when the entry states one; None means detect."""
+    if delivery.entry and delivery.entry.encoding:
+        return delivery.entry.encoding.lower().replace("_", "-")
+    if "encoding" in dataset.delivery.model_fields_set:
+        return dataset.delivery.encoding.value
+    return None
+
+
+def _masked(spec: FieldSpec, value: str | None) -> str | None:
+    """What quarantine may keep of an offending value: identifiers masked, sensitive values not at all."""
+    if value is None or spec.privacy is PrivacyClass.SENSITIVE:
+        return None
+    if spec.type in IDENTIFIER_TYPES:
+        return mask_resident_id(value)
+    if spec.type is FieldType.PHONE:
+        return mask_phone(value)
+    if spec.privacy is PrivacyClass.DIRECT_IDENTIFIER or spec.type is FieldType.TEXT:
+        return mask_name(value)
+    return value[:QUARANTINE_VALUE_CHARS]
+
+
+class _FileLoad:
+    """The streaming load of one file into a staged batch."""
+
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        pseudonymizer: Pseudonymizer,
+        dataset: DatasetSpec,
+        raw: RawDelivery,
+        relative: str,
+        batch_id: str,
+        received_at: dt.datetime,
+    ) -> None:
+        self.con = con
+        self.pseudonymizer = pseudonymizer
+        self.dataset = dataset
+        self.raw = raw
+        self.relative = relative
+        self.batch_id = batch_id
+        self.received_at = received_at
+        self.column_map = map_header(dataset, raw.header)
+        self.query = CheckQuery(dataset, self.column_map, column_names(len(raw.header)))
+        self.schema = lake_schema(dataset)
+        self.rows_read = 0
+        self.rows_accepted = 0
+        self.kinds: Counter[str] = Counter()
+        self.bad_rows = 0
+        self.undecodable_rows = 0
+        self.quarantine: list[pa.Table] = []
+
+    def run(self, part: Path, quarantine: Path) -> None:
+        check_sql = self.query.sql("chunk")
+        faults = " OR ".join(f"{column} IS NOT NULL" for _, column in self.query.fault_columns())
+        self.con.execute(
+            "CREATE OR REPLACE TEMP TABLE seen AS SELECT md5_number('') AS hash, 0::BIGINT AS first_row LIMIT 0"
+        )
+        checked_sql = (
+            "CREATE OR REPLACE TEMP TABLE checked AS SELECT *, "
+            f"(_undecodable OR _dup_of IS NOT NULL OR {faults}) AS _bad FROM ("
+            "SELECT c.*, coalesce(s.first_row, nullif(min(c._row) OVER (PARTITION BY c._hash), c._row)) AS _dup_of "
+            f"FROM ({check_sql}) c LEFT JOIN seen s ON s.hash = c._hash)"
+        )
+        output_sql = self._output_sql()
+        with pq.ParquetWriter(part, self.schema, compression="snappy") as writer:
+            for batch in self.raw.batches:
+                count = batch.num_rows
+                rows = pa.array(range(self.rows_read + 1, self.rows_read + count + 1), pa.int64())
+                self.con.register("chunk", pa.Table.from_batches([batch]).append_column("_row", rows))
+                self.con.execute(checked_sql)
+                self.con.execute("INSERT INTO seen SELECT _hash, _row FROM checked WHERE _dup_of IS NULL")
+                self.con.unregister("chunk")
+                bad = self._scalar("SELECT count(*) FROM checked WHERE _bad")
+                if bad:
+                    self._collect_quarantine()
+                self._pseudonymize()
+                good = self.con.sql(output_sql).to_arrow_table()
+                writer.write_table(good.cast(self.schema))
+                self.rows_read += count
+                self.rows_accepted += good.num_rows
+                self.bad_rows += bad
+        self.con.execute("DROP TABLE IF EXISTS seen")
+        self.con.execute("DROP TABLE IF EXISTS checked")
+        table = pa.concat_tables(self.quarantine) if self.quarantine else QUARANTINE_SCHEMA.empty_table()
+        pq.write_table(table, quarantine, compression="snappy")
+
+    def _scalar(self, sql: str) -> int:
+        row = self.con.execute(sql).fetchone()
+        return int(row[0]) if row else 0
+
+    def _identifier_fields(self) -> list[FieldSpec]:
+        return [f for f in self.dataset.fields if f.type in IDENTIFIER_TYPES]
+
+    def _pseudonymize(self) -> None:
+        """Hash the distinct ID numbers of this batch's good rows that the run has not met yet."""
+        keys = " UNION ".join(
+            f"SELECT {CheckQuery.pseudonym_key(f.name)} AS key FROM checked WHERE NOT _bad"
+            for f in self._identifier_fields()
+        )
+        new = self.con.sql(
+            f"SELECT key FROM ({keys}) k WHERE key IS NOT NULL AND NOT EXISTS "
+            "(SELECT 1 FROM pseudonyms p WHERE p.key = k.key)"
+        ).to_arrow_table()
+        if not new.num_rows:
+            return
+        numbers = new.column("key").to_pylist()
+        raw = self.pseudonymizer.raw
+        person, enterprise = SubjectKind.PERSON, SubjectKind.ENTERPRISE
+        made = [raw(person if key[0] == "P" else enterprise, key[1:]) for key in numbers]
+        self.con.register(
+            "new_pseudonyms", pa.table({"key": new.column("key"), "pseudonym": pa.array(made, pa.string())})
+        )
+        self.con.execute("INSERT INTO pseudonyms SELECT key, pseudonym FROM new_pseudonyms")
+        self.con.unregister("new_pseudonyms")
+
+    def _output_sql(self) -> str:
+        select, joins = [], []
+        for index, spec in enumerate(kept_fields(self.dataset)):
+            column = quote_identifier(lake_column(self.dataset, spec))
+            if spec.type in IDENTIFIER_TYPES:
+                alias = f"p{index}"
+                joins.append(f"LEFT JOIN pseudonyms {alias} ON {alias}.key = c.{CheckQuery.pseudonym_key(spec.name)}")
+                select.append(f"{alias}.pseudonym AS {column}")
+            else:
+                select.append(f"c.{CheckQuery.typed(spec.name)} AS {column}")
+        received = quote_literal(self.received_at.astimezone(dt.UTC).isoformat())
+        select += [
+            f"{quote_literal(self.batch_id)} AS _batch_id",
+            f"CAST({received} AS TIMESTAMPTZ) AS _received_at",
+            "c._row AS _row",
+        ]
+        return f"SELECT {', '.join(select)} FROM checked c {' '.join(joins)} WHERE NOT c._bad ORDER BY c._row"
+
+    def _collect_quarantine(self) -> None:
+        """Turn this batch's bad rows into quarantine records (few rows: masked in Python with the core rules)."""
+        self.con.execute("CREATE OR REPLACE TEMP TABLE bad AS SELECT * FROM checked WHERE _bad")
+        undecodable_field = " ".join(
+            f"WHEN contains({CheckQuery.value(f.name)}, {quote_literal(UNDECODABLE_MARK)}) THEN {quote_literal(f.name)}"
+            for f in self.dataset.fields
+        )
+        parts = [
+            f"SELECT _row, CASE {undecodable_field} END AS field, 'undecodable' AS kind, NULL AS value, "
+            "NULL::BIGINT AS dup_of FROM bad WHERE _undecodable",
+            "SELECT _row, NULL, 'duplicate', NULL, _dup_of FROM bad WHERE _dup_of IS NOT NULL AND NOT _undecodable",
+        ]
+        for spec, fault in self.query.fault_columns():
+            parts.append(
+                f"SELECT _row, {quote_literal(spec.name)}, {fault}, {CheckQuery.value(spec.name)}, NULL FROM bad "
+                f"WHERE {fault} IS NOT NULL AND NOT _undecodable AND _dup_of IS NULL"
+            )
+        records = self.con.sql(" UNION ALL ".join(parts) + " ORDER BY 1").fetchall()
+        self.con.execute("DROP TABLE bad")
+        rows, fields, kinds, reasons, values = [], [], [], [], []
+        for row, field_name, kind, value, dup_of in records:
+            faulty = self.dataset.field(field_name) if field_name else None
+            reason = FAULT_REASONS[kind]
+            if kind == "duplicate":
+                reason = f"exact copy of row {dup_of}"
+            elif faulty is not None and kind != "undecodable":
+                reason = f"{faulty.name}: {reason}"
+            rows.append(row)
+            fields.append(field_name)
+            kinds.append(kind)
+            reasons.append(reason)
+            values.append(_masked(faulty, value) if faulty is not None and kind != "undecodable" else None)
+        first_kind: dict[int, str] = {}
+        for row, kind in zip(rows, kinds, strict=True):
+            first_kind.setdefault(row, kind)
+        self.kinds.update(first_kind.values())
+        self.undecodable_rows += sum(1 for kind in first_kind.values() if kind == "undecodable")
+        size = len(rows)
+        self.quarantine.append(
+            pa.table(
+                {
+                    "dataset": pa.array([self.dataset.id] * size, pa.string()),
+                    "batch_id": pa.array([self.batch_id] * size, pa.string()),
+                    "file": pa.array([self.relative] * size, pa.string()),
+                    "row": pa.array(rows, pa.int64()),
+                    "field": pa.array(fields, pa.string()),
+                    "kind": pa.array(kinds, pa.string()),
+                    "reason": pa.array(reasons, pa.string()),
+                    "value": pa.array(values, pa.string()),
+                },
+                schema=QUARANTINE_SCHEMA,
+            )
+        )
+
+
+def new_batch_id(sha256: str) -> str:
+    return f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}-{sha256[:8]}-{secrets.token_hex(2)}"
+
+
+def connect_for_ingest(threads: int | None = None) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB for one run. No spill directory: plaintext IDs of a batch must never touch disk."""
+    config: dict[str, str | bool | int | float | list[str]] = {"temp_directory": ""}
+    if threads:
+        config["threads"] = threads
+    con = duckdb.connect(config=config)
+    # The run's pseudonym memo: ID numbers met so far and their pseudonyms. In memory only, dropped at the end.
+    con.execute("CREATE TEMP TABLE pseudonyms (key VARCHAR, pseudonym VARCHAR)")
+    return con
+
+
+class DeliveryIngestor:
+    """Loads delivery files into a lake, one atomic batch each."""
+
+    def __init__(
+        self,
+        lake: Lake,
+        catalog: Catalog,
+        pseudonymizer: Pseudonymizer,
+        *,
+        received_at: dt.datetime | None = None,
+        threads: int | None = None,
+    ) -> None:
+        self.lake = lake
+        self.catalog = catalog
+        self.pseudonymizer = pseudonymizer
+        self.received_at = received_at
+        self.threads = threads
+
+    def ingest(
+        self, deliveries: Iterable[DeliveryFile], progress: ProgressCallback | None = None
+    ) -> list[IngestOutcome]:
+        outcomes: list[IngestOutcome] = []
+        with self.lake.writing():
+            con = connect_for_ingest(self.threads)
+            try:
+                for delivery in deliveries:
+                    outcome = self._ingest_file(con, delivery, progress)
+                    outcomes.append(outcome)
+                    self.lake.log({"event": outcome.status, **outcome.as_dict()})
+            finally:
+                con.close()
+            write_views_sql(self.lake, self.catalog)
+        return outcomes
+
+    def _ingest_file(
+        self, con: duckdb.DuckDBPyConnection, delivery: DeliveryFile, progress: ProgressCallback | None
+    ) -> IngestOutcome:
+        started = time.perf_counter()
+        outcome = IngestOutcome(file=delivery.relative, dataset=delivery.dataset, status="rejected")
+        try:
+            if not delivery.path.is_file():
+                raise IngestError("listed in the manifest but not delivered")
+            try:
+                dataset = self.catalog.get(delivery.dataset)
+            except NotFound:
+                raise IngestError(f"unknown data set {delivery.dataset!r}: not in the catalog") from None
+            digest = sha256_of(delivery.path)
+            expected = delivery.entry.sha256 if delivery.entry else None
+            if expected and expected.lower() != digest:
+                raise IngestError("the file's sha256 differs from the manifest's: truncated or altered in transit")
+            known = self.lake.find(dataset.id, digest)
+            if known is not None:
+                outcome.status, outcome.batch_id = "unchanged", known.record.batch_id
+                if progress is not None:
+                    progress(delivery.path.stat().st_size)
+                return outcome
+            self._load(con, delivery, dataset, digest, outcome, progress)
+        except IngestError as err:
+            outcome.status, outcome.reason = "rejected", err.message
+        outcome.seconds = round(time.perf_counter() - started, 3)
+        return outcome
+
+    def _load(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        delivery: DeliveryFile,
+        dataset: DatasetSpec,
+        digest: str,
+        outcome: IngestOutcome,
+        progress: ProgressCallback | None,
+    ) -> None:
+        received_at = self.received_at or delivery.delivered_at or dt.datetime.now(dt.UTC)
+        batch_id = new_batch_id(digest)
+        staged = self.lake.new_staging(batch_id)
+        try:
+            raw = open_delivery(delivery.path, declared_encoding(delivery, dataset), progress)
+            load = _FileLoad(con, self.pseudonymizer, dataset, raw, delivery.relative, batch_id, received_at)
+            load.run(self.lake.staged_part(staged), self.lake.staged_quarantine(staged))
+            expected_rows = delivery.entry.rows if delivery.entry else None
+            if expected_rows is not None and expected_rows != load.rows_read:
+                raise IngestError(
+                    f"the file has {load.rows_read} data rows, the manifest says {expected_rows}: truncated or altered"
+                )
+            if load.undecodable_rows > max(UNREPAIRABLE_SHARE * load.rows_read, 4):
+                raise IngestError(
+                    f"{load.undecodable_rows} of {load.rows_read} rows are not valid {raw.encoding}: "
+                    "the file is in another encoding"
+                )
+            record = BatchRecord(
+                batch_id=batch_id,
+                dataset=dataset.id,
+                provider=dataset.provider,
+                dataset_version=dataset.version,
+                catalog_version=self.catalog.version,
+                mode=dataset.delivery.mode,
+                file=delivery.relative,
+                sha256=digest,
+                bytes=delivery.path.stat().st_size,
+                format=delivery.path.suffix.lstrip(".").lower(),
+                encoding=raw.encoding,
+                encoding_detected=raw.encoding_detected,
+                received_at=received_at,
+                ingested_at=dt.datetime.now(dt.UTC),
+                rows_read=load.rows_read,
+                rows_accepted=load.rows_accepted,
+                rows_quarantined=load.bad_rows,
+                quarantine_by_kind=dict(load.kinds),
+                extra_columns=list(load.column_map.extra),
+                absent_fields=list(load.column_map.absent),
+                parts=[PART_FILE],
+            )
+        except BaseException:
+            self.lake.discard(staged)
+            raise
+        self.lake.publish(record, staged)
+        outcome.status = "loaded"
+        outcome.batch_id = batch_id
+        outcome.rows_read, outcome.rows_accepted, outcome.rows_quarantined = (
+            record.rows_read,
+            record.rows_accepted,
+            record.rows_quarantined,
+        )
+        outcome.quarantine_by_kind = record.quarantine_by_kind
+        outcome.encoding = record.encoding
+        outcome.extra_columns = record.extra_columns
+
+
+__all__ = ["DeliveryIngestor", "IngestOutcome", "connect_for_ingest", "declared_encoding", "sha256_of"]

@@ -1,0 +1,342 @@
+"""Readers: one delivery file (CSV in UTF-8 or GBK/GB18030, XLSX, Parquet) as a stream of Arrow record batches.
+
+Every reader yields text columns named ``c0 … cN`` in the file's own column order and reports the header as
+delivered; mapping headers to catalog fields is the validator's job. Memory stays bounded: CSV is transcoded
+and parsed block by block, XLSX is read row by row in openpyxl's read-only mode, Parquet by record batch.
+
+Bytes that are not valid in the file's encoding become U+FFFD, so the row that holds them is quarantined as
+``undecodable`` while the rest of the file loads. Errors that make a whole file unreadable are raised as
+``IngestError`` with a message that never quotes the file's content (it may hold identifiers).
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import io
+import re
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from puhui.core.catalog import DeliveryFormat
+from puhui.core.errors import IngestError
+
+UNDECODABLE_MARK = "\ufffd"
+UTF8_BOM = codecs.BOM_UTF8
+_SNIFF_BYTES = 4 << 20
+# Beyond this share of undecodable lines, bytes are taken to be in another encoding than the one tried.
+UNREPAIRABLE_SHARE = 0.25
+_TRANSCODE_BLOCK = 8 << 20
+_CSV_BLOCK = 16 << 20
+XLSX_BATCH_ROWS = 50_000
+PARQUET_BATCH_ROWS = 500_000
+
+# Python codec used for each declared encoding.
+CODECS = {"utf-8": "utf-8", "gbk": "gbk", "gb18030": "gb18030"}
+
+ProgressCallback = Callable[[int], None]
+
+
+@dataclass
+class RawDelivery:
+    """A file opened for reading: its header as delivered, how it was decoded, and its rows in batches."""
+
+    header: list[str]
+    encoding: str | None
+    encoding_detected: bool
+    batches: Iterator[pa.RecordBatch]
+    notes: list[str] = field(default_factory=list)
+
+
+def column_names(count: int) -> list[str]:
+    return [f"c{i}" for i in range(count)]
+
+
+def sniff_format(path: Path) -> DeliveryFormat:
+    """What the bytes are, whatever the extension says (departments misname files)."""
+    with path.open("rb") as handle:
+        head = handle.read(8)
+    if head.startswith(b"PAR1"):
+        return DeliveryFormat.PARQUET
+    if head.startswith(b"PK\x03\x04"):
+        return DeliveryFormat.XLSX
+    return DeliveryFormat.CSV
+
+
+def _undecodable_share(sample: bytes, encoding: str) -> float:
+    lines = sample.decode(CODECS[encoding], "replace").splitlines()
+    return sum(UNDECODABLE_MARK in line for line in lines) / max(len(lines), 1)
+
+
+def choose_encoding(sample: bytes, declared: str | None) -> tuple[str, bool]:
+    """``(encoding, detected)`` for a CSV file from its first bytes.
+
+    A UTF-8 byte-order mark, or non-ASCII text that is valid UTF-8, means UTF-8 whatever was declared (legacy
+    bytes are almost never valid UTF-8). Otherwise the declared encoding holds unless most lines do not decode
+    in it; undeclared files try UTF-8 first, then GB18030 — in that order, because GB18030 decodes almost any
+    bytes and would silently garble UTF-8 text.
+    """
+    if sample.startswith(UTF8_BOM):
+        return "utf-8", declared != "utf-8"
+    cut = sample.rfind(b"\n")
+    whole_lines = sample[: cut + 1] if 0 <= cut < len(sample) - 1 else sample
+    try:
+        whole_lines.decode("utf-8")
+        if not whole_lines.isascii() or declared is None:
+            return "utf-8", declared != "utf-8"
+    except UnicodeDecodeError:
+        pass
+    candidates = [declared] if declared else []
+    candidates += [c for c in ("utf-8", "gb18030") if c != declared]
+    shares = {c: _undecodable_share(whole_lines, c) for c in candidates}
+    for candidate in candidates:
+        if shares[candidate] <= UNREPAIRABLE_SHARE:
+            return candidate, candidate != declared
+    best = min(candidates, key=lambda c: shares[c])
+    return best, best != declared
+
+
+class TranscodingReader(io.RawIOBase):
+    """A binary stream that reads a legacy-encoded text file and yields UTF-8, line-aligned block by block.
+
+    Blocks are cut after a newline, which never occurs inside a multi-byte character in UTF-8, GBK or GB18030.
+    Valid UTF-8 passes through untouched; invalid bytes become U+FFFD instead of failing the file.
+    """
+
+    def __init__(self, raw: BinaryIO, encoding: str, progress: ProgressCallback | None = None) -> None:
+        super().__init__()
+        self._raw = raw
+        self._codec = CODECS[encoding]
+        self._progress = progress
+        self._pending = b""
+        self._carry = b""
+        self._eof = False
+        self._first = True
+
+    def readable(self) -> bool:
+        return True
+
+    def _next_block(self) -> bytes:
+        block = self._raw.read(_TRANSCODE_BLOCK)
+        if self._progress is not None and block:
+            self._progress(len(block))
+        if self._first:
+            self._first = False
+            if block.startswith(UTF8_BOM):
+                block = block[len(UTF8_BOM) :]
+        if not block:
+            self._eof = True
+            segment, self._carry = self._carry, b""
+        else:
+            data = self._carry + block
+            cut = data.rfind(b"\n") + 1
+            if cut == 0:
+                self._carry = data
+                return b""
+            segment, self._carry = data[:cut], data[cut:]
+        if self._codec == "utf-8":
+            try:
+                segment.decode("utf-8")
+                return segment
+            except UnicodeDecodeError:
+                pass
+        return segment.decode(self._codec, "replace").encode("utf-8")
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        while len(self._pending) < len(buffer) and not self._eof:
+            self._pending += self._next_block()
+        size = min(len(buffer), len(self._pending))
+        buffer[:size] = self._pending[:size]
+        self._pending = self._pending[size:]
+        return size
+
+
+_COLUMN_COUNT = re.compile(r"Expected \d+ columns, got \d+")
+
+
+def _safe_arrow_message(err: Exception) -> str:
+    """Arrow's parse errors quote the offending row; keep only the shape of the problem."""
+    found = _COLUMN_COUNT.search(str(err))
+    if found:
+        return f"a row has the wrong number of columns ({found.group(0).lower()}): truncated or broken file"
+    if "invalid UTF8" in str(err):
+        return "text that is not valid UTF-8 after decoding"
+    return f"{type(err).__name__} while parsing"
+
+
+def _read_header(path: Path, encoding: str) -> list[str]:
+    with path.open("rb") as handle:
+        sample = handle.read(1 << 20)
+    if sample.startswith(UTF8_BOM):
+        sample = sample[len(UTF8_BOM) :]
+    text = sample.decode(CODECS[encoding], "replace")
+    rows = csv.reader(io.StringIO(text))
+    try:
+        return next(rows)
+    except StopIteration:
+        raise IngestError("the file is empty: no header row") from None
+    except csv.Error:
+        raise IngestError("the header row cannot be parsed as CSV") from None
+
+
+def open_csv(path: Path, declared_encoding: str | None, progress: ProgressCallback | None = None) -> RawDelivery:
+    with path.open("rb") as handle:
+        sample = handle.read(_SNIFF_BYTES)
+    if not sample.strip():
+        raise IngestError("the file is empty")
+    if b"\0" in sample:
+        raise IngestError("the file holds binary data, not CSV text")
+    encoding, detected = choose_encoding(sample, declared_encoding)
+    header = _read_header(path, encoding)
+    names = column_names(len(header))
+    stream = TranscodingReader(path.open("rb"), encoding, progress)
+    try:
+        reader = pacsv.open_csv(
+            io.BufferedReader(stream, buffer_size=_CSV_BLOCK),
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=_CSV_BLOCK),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string()),
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except pa.ArrowInvalid as err:
+        stream.close()
+        raise IngestError(f"cannot read as CSV: {_safe_arrow_message(err)}") from None
+
+    def batches() -> Iterator[pa.RecordBatch]:
+        try:
+            while True:
+                try:
+                    batch = reader.read_next_batch()
+                except StopIteration:
+                    return
+                except (pa.ArrowInvalid, pa.ArrowException) as err:
+                    raise IngestError(f"cannot read as CSV: {_safe_arrow_message(err)}") from None
+                yield batch
+        finally:
+            stream.close()
+
+    return RawDelivery(header, encoding, detected, batches())
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0):
+            return value.date().isoformat()
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return str(value)
+
+
+def open_xlsx(path: Path, progress: ProgressCallback | None = None) -> RawDelivery:
+    from openpyxl import load_workbook  # heavy import, only when a workbook arrives
+
+    if not zipfile.is_zipfile(path):
+        raise IngestError("not an XLSX workbook (not a zip container): wrong format or truncated")
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except Exception as err:  # openpyxl raises many kinds for broken workbooks
+        raise IngestError(f"cannot open the workbook: {type(err).__name__}") from None
+    sheet = workbook.worksheets[0]
+    rows = sheet.iter_rows(values_only=True)
+    try:
+        header = [_cell_text(v) for v in next(rows)]
+    except StopIteration:
+        workbook.close()
+        raise IngestError("the workbook's first sheet is empty: no header row") from None
+    while header and header[-1] == "":
+        header.pop()
+    width = len(header)
+    names = column_names(width)
+    notes = [f"{len(workbook.worksheets) - 1} further sheet(s) ignored"] if len(workbook.worksheets) > 1 else []
+    size = path.stat().st_size
+
+    def batches() -> Iterator[pa.RecordBatch]:
+        try:
+            columns: list[list[str]] = [[] for _ in range(width)]
+            count = 0
+            for row in rows:
+                cells = list(row[:width]) + [None] * (width - len(row))
+                for i in range(width):
+                    columns[i].append(_cell_text(cells[i]))
+                count += 1
+                if count == XLSX_BATCH_ROWS:
+                    yield pa.RecordBatch.from_arrays([pa.array(c, pa.string()) for c in columns], names=names)
+                    columns, count = [[] for _ in range(width)], 0
+            if count:
+                yield pa.RecordBatch.from_arrays([pa.array(c, pa.string()) for c in columns], names=names)
+        except (zipfile.BadZipFile, KeyError, OSError) as err:
+            raise IngestError(f"the workbook is broken part-way: {type(err).__name__}") from None
+        finally:
+            workbook.close()
+            if progress is not None:
+                progress(size)
+
+    return RawDelivery(header, None, False, batches(), notes)
+
+
+def open_parquet(path: Path, progress: ProgressCallback | None = None) -> RawDelivery:
+    try:
+        parquet = pq.ParquetFile(path)
+    except (pa.ArrowInvalid, OSError) as err:
+        raise IngestError(f"not a readable Parquet file ({type(err).__name__}): wrong format or truncated") from None
+    header = list(parquet.schema_arrow.names)
+    names = column_names(len(header))
+    size = path.stat().st_size
+    groups = max(parquet.num_row_groups, 1)
+
+    def batches() -> Iterator[pa.RecordBatch]:
+        try:
+            for group in range(parquet.num_row_groups):
+                for batch in parquet.iter_batches(batch_size=PARQUET_BATCH_ROWS, row_groups=[group]):
+                    yield pa.RecordBatch.from_arrays(batch.columns, names=names)
+                if progress is not None:
+                    progress(size // groups)
+        except (pa.ArrowInvalid, OSError) as err:
+            raise IngestError(f"the Parquet file is broken part-way ({type(err).__name__})") from None
+        finally:
+            parquet.close()
+
+    return RawDelivery(header, None, False, batches())
+
+
+def open_delivery(path: Path, declared_encoding: str | None, progress: ProgressCallback | None = None) -> RawDelivery:
+    """Open a delivery by its content; ``declared_encoding`` (manifest or catalog) applies to CSV only."""
+    kind = sniff_format(path)
+    if kind is DeliveryFormat.PARQUET:
+        return open_parquet(path, progress)
+    if kind is DeliveryFormat.XLSX:
+        return open_xlsx(path, progress)
+    if path.suffix.lower() in (".xlsx", ".parquet"):
+        raise IngestError(f"a {path.suffix} file whose content is not {path.suffix[1:].upper()}: wrong format")
+    return open_csv(path, declared_encoding, progress)
+
+
+__all__ = [
+    "CODECS",
+    "UNDECODABLE_MARK",
+    "UNREPAIRABLE_SHARE",
+    "RawDelivery",
+    "TranscodingReader",
+    "choose_encoding",
+    "column_names",
+    "open_delivery",
+    "sniff_format",
+]
