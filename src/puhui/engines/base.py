@@ -1,0 +1,45 @@
+"""The engine interface: read Parquet as Ibis tables, run Ibis expressions, hand results back as Arrow.
+
+Definitions compile to Ibis expressions once; an engine only says where they run. The engine is chosen by the
+``type`` key of its configuration (``{"type": "duckdb"}``, ``{"type": "spark", "master": "local[2]"}``).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from pathlib import Path
+from typing import Any, ClassVar
+
+import ibis
+import pyarrow as pa
+from ibis.backends import BaseBackend
+
+
+class Engine(ABC):
+    """One connection to a compute engine. Use as a context manager, or call ``close``."""
+
+    type: ClassVar[str]
+
+    @property
+    @abstractmethod
+    def backend(self) -> BaseBackend:
+        """The Ibis backend, for literal tables and the rare backend-specific call."""
+
+    @abstractmethod
+    def read_parquet(self, path: Path, *, partitioned: bool = True) -> ibis.Table:
+        """A Parquet file, or a folder of them (Hive-style ``key=value`` partitions when ``partitioned``)."""
+
+    def execute(self, expr: ibis.Table) -> pa.Table:
+        return self.backend.to_pyarrow(expr)
+
+    def close(self) -> None:  # noqa: B027 — engines without resources keep the default
+        """Release the engine's resources."""
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+
+__all__ = ["Engine"]

@@ -1,0 +1,1 @@
+"""Indicators: desensitized single facts per subject, compiled from their definitions and served point in time."""

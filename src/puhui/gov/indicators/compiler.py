@@ -1,0 +1,291 @@
+"""Indicator definitions compiled to Ibis expressions: one plan per subject kind, run unchanged on any engine.
+
+The plan reads each source data set once, point in time: only rows the lake had received by the end of the
+as-of day and whose event date is on or before it; for a snapshot-mode data set only its latest batch received
+by then. Per data set, the indicators sharing a row set become one grouped aggregation with conditional
+aggregates; a ``latest`` measure keeps each subject's latest row with a window. The per-data-set results are
+joined onto the population (every subject any source knows) and generalized there, so the plan returns
+only generalized values: flags, capped counts, bands and published codes.
+
+All date arithmetic (lookback starts, elapsed-time thresholds, the receipt cut-off) is done here in Python and
+enters the plan as literals, so the engines only compare; that is what keeps DuckDB and Spark identical.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import ibis
+import ibis.expr.datatypes as dt_types
+import ibis.expr.types as ir
+
+from puhui.core.catalog import Catalog, DatasetSpec, DeliveryMode, SubjectScope
+from puhui.core.errors import DefinitionError
+from puhui.core.ids import SubjectKind
+from puhui.core.indicators import (
+    Aggregate,
+    BandRule,
+    CapRule,
+    CodeRule,
+    Condition,
+    ElapsedRule,
+    FlagRule,
+    Indicator,
+    Op,
+    months_before,
+)
+from puhui.gov.indicators.lake import (
+    BATCH_COLUMN,
+    CITY_TIME,
+    RECEIVED_COLUMN,
+    ROW_COLUMN,
+    SUBJECT_COLUMN,
+    received_before,
+)
+
+_KIND_PREFIX = {SubjectKind.PERSON: "P", SubjectKind.ENTERPRISE: "E"}
+
+
+@dataclass(frozen=True)
+class AsOf:
+    """The as-of day and the receipt cut-off: the end of that day in the city's time."""
+
+    day: dt.date
+
+    @property
+    def received_before(self) -> dt.datetime:
+        return dt.datetime.combine(self.day + dt.timedelta(days=1), dt.time(), CITY_TIME).astimezone(dt.UTC)
+
+
+def _date_literal(dtype: dt_types.DataType, day: dt.date) -> ir.Value:
+    """``day`` in the column's own representation: a date, a timestamp, or a ``YYYYMM`` year-month."""
+    if dtype.is_timestamp():
+        return ibis.literal(dt.datetime.combine(day, dt.time()), type=dtype)
+    if dtype.is_string():
+        return ibis.literal(f"{day.year:04d}{day.month:02d}")
+    if dtype.is_integer():
+        return ibis.literal(day.year * 100 + day.month, type=dtype)
+    return ibis.literal(day, type="date")
+
+
+def _on_or_before(column: ir.Value, day: dt.date) -> ir.BooleanValue:
+    dtype = column.type()
+    if dtype.is_timestamp():  # before the next midnight
+        return column < _date_literal(dtype, day + dt.timedelta(days=1))
+    return column <= _date_literal(dtype, day)
+
+
+def _after(column: ir.Value, day: dt.date) -> ir.BooleanValue:
+    dtype = column.type()
+    if dtype.is_timestamp():
+        return column >= _date_literal(dtype, day + dt.timedelta(days=1))
+    return column > _date_literal(dtype, day)
+
+
+def _value_literal(column: ir.Value, value: Any) -> ir.Value:
+    dtype = column.type()
+    if dtype.is_string():
+        return ibis.literal(str(value))
+    if dtype.is_boolean():
+        return ibis.literal(value in (True, "true", "1", 1))
+    if dtype.is_decimal() or dtype.is_floating():
+        return ibis.literal(Decimal(str(value))).cast(dtype)
+    if dtype.is_integer():
+        return ibis.literal(int(value), type=dtype)
+    if dtype.is_date() or dtype.is_timestamp():
+        return _date_literal(dtype, dt.date.fromisoformat(str(value)))
+    return ibis.literal(value)
+
+
+def _condition(table: ir.Table, condition: Condition) -> ir.BooleanValue:
+    column = table[condition.column]
+    literals = [_value_literal(column, v) for v in condition.values]
+    match condition.op:
+        case Op.IS_NULL:
+            return column.isnull()
+        case Op.NOT_NULL:
+            return column.notnull()
+        case Op.IN:
+            return column.isin(literals)
+        case Op.NOT_IN:
+            return column.notin(literals)
+        case Op.EQ:
+            return column == literals[0]
+        case Op.NE:
+            return column != literals[0]
+        case Op.LT:
+            return column < literals[0]
+        case Op.LE:
+            return column <= literals[0]
+        case Op.GT:
+            return column > literals[0]
+        case Op.GE:
+            return column >= literals[0]
+    raise DefinitionError(f"unknown operator {condition.op}")  # pragma: no cover
+
+
+def _row_filter(table: ir.Table, indicator: Indicator, dataset: DatasetSpec, as_of: AsOf) -> ir.BooleanValue:
+    """The indicator's own conditions; a comparison with a missing value counts as false."""
+    source = indicator.source
+    predicates: list[ir.BooleanValue] = [_condition(table, c) for c in source.where]
+    if source.lookback_months is not None and dataset.event_date is not None:
+        start = months_before(as_of.day, source.lookback_months)
+        predicates.append(_after(table[dataset.event_date], start))
+    if source.active is not None:
+        predicates.append(_on_or_before(table[source.active.start], as_of.day))
+        end = table[source.active.end]
+        predicates.append(end.isnull() | _after(end, as_of.day))
+    if not predicates:
+        return ibis.literal(True)
+    return ibis.and_(*predicates).fill_null(False)
+
+
+def point_in_time_rows(
+    table: ir.Table,
+    dataset: DatasetSpec,
+    kind: SubjectKind,
+    as_of: AsOf,
+    latest_batch: str | None,
+) -> ir.Table:
+    """The rows of one data set that the lake knew at the end of the as-of day, for one kind of subject."""
+    predicates = [received_before(table[RECEIVED_COLUMN], as_of.received_before)]
+    if dataset.delivery.mode is DeliveryMode.SNAPSHOT:
+        # Each delivery replaces the previous state: the latest batch received by then is the whole truth.
+        predicates.append(table[BATCH_COLUMN] == ibis.literal(latest_batch or "", type="string"))
+    if dataset.event_date is not None:
+        predicates.append(_on_or_before(table[dataset.event_date], as_of.day))
+    if dataset.subject is SubjectScope.BOTH:
+        predicates.append(table[SUBJECT_COLUMN].startswith(_KIND_PREFIX[kind]))
+    return table.filter(*predicates)
+
+
+def _latest_first(table: ir.Table, order_by: str | None) -> list[ir.Value]:
+    """Newest first; receipt order then row order break ties, so every engine picks the same row."""
+    keys = [ibis.desc(table[order_by])] if order_by else []
+    return [*keys, ibis.desc(table[RECEIVED_COLUMN]), ibis.desc(table[BATCH_COLUMN]), ibis.desc(table[ROW_COLUMN])]
+
+
+def _keep_latest(table: ir.Table, partition: Sequence[str], order_by: str | None) -> ir.Table:
+    rank = ibis.row_number().over(group_by=[table[c] for c in partition], order_by=_latest_first(table, order_by))
+    return table.mutate(_rank=rank).filter(lambda t: t._rank == 0).drop("_rank")
+
+
+def _raw_name(indicator: Indicator) -> str:
+    return f"_raw_{indicator.id}"
+
+
+def _aggregate(rows: ir.Table, indicator: Indicator, keep: ir.BooleanValue) -> ir.Value:
+    measure = indicator.measure
+    column = rows[measure.column] if measure.column else None
+    match measure.aggregate:
+        case Aggregate.EXISTS:
+            return rows.count(where=keep) > 0
+        case Aggregate.COUNT:
+            return rows.count(where=keep)
+        case Aggregate.COUNT_DISTINCT:
+            assert column is not None
+            return column.nunique(where=keep)
+        case Aggregate.SUM:
+            assert column is not None
+            return column.sum(where=keep)
+        case Aggregate.MAX | Aggregate.LAST_DATE:
+            assert column is not None
+            return column.max(where=keep)
+        case Aggregate.FIRST_DATE:
+            assert column is not None
+            return column.min(where=keep)
+    raise DefinitionError(f"{indicator.id}: {measure.aggregate.value} is not a grouped aggregate")  # pragma: no cover
+
+
+def _dataset_results(
+    table: ir.Table, dataset: DatasetSpec, indicators: Sequence[Indicator], as_of: AsOf
+) -> list[ir.Table]:
+    """Raw per-subject values of every indicator over one data set's point-in-time rows, as few tables as
+    possible: one grouped aggregation per distinct ``latest_per``, one window per ``latest`` measure."""
+    results: list[ir.Table] = []
+    by_versioning: dict[tuple[str, ...], list[Indicator]] = defaultdict(list)
+    for indicator in indicators:
+        if indicator.measure.aggregate is Aggregate.LATEST:
+            rows = table.filter(_row_filter(table, indicator, dataset, as_of))
+            order_by = indicator.measure.order_by or dataset.event_date
+            latest = _keep_latest(rows, [SUBJECT_COLUMN], order_by)
+            assert indicator.measure.column is not None
+            results.append(latest.select(SUBJECT_COLUMN, **{_raw_name(indicator): latest[indicator.measure.column]}))
+        else:
+            by_versioning[indicator.source.latest_per].append(indicator)
+    for latest_per, members in by_versioning.items():
+        rows = _keep_latest(table, [SUBJECT_COLUMN, *latest_per], None) if latest_per else table
+        metrics = {_raw_name(i): _aggregate(rows, i, _row_filter(rows, i, dataset, as_of)) for i in members}
+        results.append(rows.group_by(SUBJECT_COLUMN).aggregate(**metrics))
+    return results
+
+
+def _generalize(raw: ir.Value, indicator: Indicator, as_of: AsOf) -> ir.Value:
+    rule = indicator.rule
+    if isinstance(rule, FlagRule):
+        return raw.fill_null(False)
+    if isinstance(rule, CapRule):
+        count = raw.fill_null(0)
+        return ibis.cases((count >= rule.cap, f"{rule.cap}+"), else_=count.cast("string"))
+    if isinstance(rule, BandRule):
+        value = raw if indicator.measure.aggregate is Aggregate.MAX else raw.fill_null(0)
+        branches = [
+            (value < ibis.literal(t).cast(value.type()), label)
+            for t, label in zip(rule.thresholds, rule.labels, strict=False)
+        ]
+        if rule.none is not None:
+            branches.insert(0, (value.isnull(), rule.none))
+        return ibis.cases(*branches, else_=rule.labels[-1])
+    if isinstance(rule, ElapsedRule):
+        branches = [(raw.isnull(), rule.none)]
+        for months, label in zip(rule.months, rule.labels, strict=False):
+            branches.append((_after(raw, months_before(as_of.day, months)), label))
+        return ibis.cases(*branches, else_=rule.labels[-1])
+    if isinstance(rule, CodeRule):
+        code = raw.cast("string")
+        branches = [(code.isnull(), rule.none)]
+        branches.extend((code == ibis.literal(key), value) for key, value in rule.mapping.items())
+        return ibis.cases(*branches, else_=rule.other or rule.none)
+    raise DefinitionError(f"{indicator.id}: unknown rule {rule}")  # pragma: no cover
+
+
+def compile_snapshot(
+    tables: Mapping[str, ir.Table],
+    indicators: Sequence[Indicator],
+    catalog: Catalog,
+    kind: SubjectKind,
+    as_of: AsOf,
+    latest_batches: Mapping[str, str | None],
+) -> ir.Table:
+    """One row per subject of ``kind`` known to any source: ``subject`` and one column per indicator (by id).
+
+    ``tables`` maps each source data set id to its lake table; ``latest_batches`` names, for snapshot-mode data
+    sets, the latest batch received by the as-of cut-off (``None`` when there is none yet).
+    """
+    chosen = sorted((i for i in indicators if i.applies_to(kind)), key=lambda i: (i.group, i.id))
+    if not chosen:
+        raise DefinitionError(f"no indicators for {kind.value} subjects")
+    by_dataset: dict[str, list[Indicator]] = defaultdict(list)
+    for indicator in chosen:
+        by_dataset[indicator.source.dataset].append(indicator)
+    results: list[ir.Table] = []
+    for dataset_id, members in by_dataset.items():
+        dataset = catalog.get(dataset_id)
+        rows = point_in_time_rows(tables[dataset_id], dataset, kind, as_of, latest_batches.get(dataset_id))
+        results.extend(_dataset_results(rows, dataset, members, as_of))
+    population = ibis.union(*(r.select(SUBJECT_COLUMN) for r in results), distinct=True)
+    joined = population
+    for result in results:
+        raw_columns = [c for c in result.columns if c != SUBJECT_COLUMN]
+        joined = joined.left_join(result, joined[SUBJECT_COLUMN] == result[SUBJECT_COLUMN]).select(
+            joined, *(result[c] for c in raw_columns)
+        )
+    return joined.select(SUBJECT_COLUMN, **{i.id: _generalize(joined[_raw_name(i)], i, as_of) for i in chosen})
+
+
+__all__ = ["AsOf", "compile_snapshot", "point_in_time_rows"]

@@ -1,0 +1,269 @@
+"""Snapshots: every subject's indicators as of one day, materialized for fast reads.
+
+A snapshot is a folder ``<root>/<as-of>_<definitions version>/`` holding, per subject kind, a Parquet file sorted
+by subject (one column per indicator, values as text, flags as booleans), a SQLite index of the same rows for
+single-subject reads in well under a millisecond, and ``manifest.json`` (as-of, definitions and catalog
+versions, engine, row counts, indicators left out because their data set is not in the lake yet).
+The same as-of and definitions always give the same snapshot, so a rebuild replaces it in place.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import sqlite3
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import ibis.expr.types as ir
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from puhui.core.catalog import DeliveryMode
+from puhui.core.errors import NotFound
+from puhui.core.ids import SubjectKind
+from puhui.core.indicators import Indicator, IndicatorSet, OutputType
+from puhui.engines.base import Engine
+from puhui.gov.indicators.compiler import AsOf, compile_snapshot
+from puhui.gov.indicators.lake import BATCH_COLUMN, SUBJECT_COLUMN, dataset_path, has_dataset, latest_batch_query
+
+MANIFEST = "manifest.json"
+LATEST_POINTER = "LATEST"
+INDEX_FILE = "index.sqlite"
+KINDS = (SubjectKind.PERSON, SubjectKind.ENTERPRISE)
+
+Progress = Callable[[str, int, int], None]  # (step description, steps done, steps in all)
+
+
+@dataclass(frozen=True)
+class SnapshotInfo:
+    path: Path
+    as_of: dt.date
+    definitions_version: str
+    catalog_version: str
+    engine: str
+    rows: dict[str, int]
+    indicators: dict[str, list[str]]  # kind -> indicator ids, in column order
+    unavailable: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    built_at: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "as_of": self.as_of.isoformat(),
+            "definitions_version": self.definitions_version,
+            "catalog_version": self.catalog_version,
+            "engine": self.engine,
+            "rows": self.rows,
+            "indicators": self.indicators,
+            "unavailable": self.unavailable,
+            "seconds": round(self.seconds, 3),
+            "built_at": self.built_at,
+        }
+
+    @classmethod
+    def read(cls, path: Path) -> SnapshotInfo:
+        raw = json.loads((path / MANIFEST).read_text())
+        return cls(
+            path=path,
+            as_of=dt.date.fromisoformat(raw["as_of"]),
+            definitions_version=raw["definitions_version"],
+            catalog_version=raw["catalog_version"],
+            engine=raw["engine"],
+            rows=raw["rows"],
+            indicators=raw["indicators"],
+            unavailable=raw["unavailable"],
+            seconds=raw["seconds"],
+            built_at=raw["built_at"],
+        )
+
+    def table_path(self, kind: SubjectKind) -> Path:
+        return self.path / f"{kind.value}.parquet"
+
+
+def snapshot_name(as_of: dt.date, definitions_version: str) -> str:
+    return f"{as_of.isoformat()}_{definitions_version}"
+
+
+def load_sources(engine: Engine, lake: Path, indicators: Sequence[Indicator]) -> tuple[dict[str, ir.Table], list[str]]:
+    """The lake tables the indicators read, and the ids of indicators whose data set the lake lacks."""
+    tables: dict[str, ir.Table] = {}
+    absent: set[str] = set()
+    for dataset_id in dict.fromkeys(i.source.dataset for i in indicators):
+        if has_dataset(lake, dataset_id):
+            tables[dataset_id] = engine.read_parquet(dataset_path(lake, dataset_id))
+        else:
+            absent.add(dataset_id)
+    return tables, sorted(i.id for i in indicators if i.source.dataset in absent)
+
+
+def latest_batches(
+    engine: Engine, tables: dict[str, ir.Table], definitions: IndicatorSet, as_of: AsOf
+) -> dict[str, str | None]:
+    """For each snapshot-mode source, the batch received last by the cut-off."""
+    found: dict[str, str | None] = {}
+    for dataset_id, table in tables.items():
+        if definitions.catalog.get(dataset_id).delivery.mode is DeliveryMode.SNAPSHOT:
+            result = engine.execute(latest_batch_query(table, as_of.received_before))
+            found[dataset_id] = result.column(BATCH_COLUMN)[0].as_py() if result.num_rows else None
+    return found
+
+
+def compute(
+    engine: Engine,
+    lake: Path,
+    definitions: IndicatorSet,
+    kind: SubjectKind,
+    as_of: dt.date,
+    *,
+    subjects: Sequence[str] | None = None,
+) -> tuple[pa.Table, list[str]]:
+    """Indicators of every subject of ``kind`` (or only ``subjects``) as of ``as_of``: the table sorted by
+    subject, and the ids left out because their data set is not in the lake."""
+    chosen = definitions.for_subject(kind)
+    tables, unavailable = load_sources(engine, lake, chosen)
+    if subjects is not None:
+        tables = {k: t.filter(t[SUBJECT_COLUMN].isin(list(subjects))) for k, t in tables.items()}
+    usable = [i for i in chosen if i.id not in unavailable]
+    if not usable:
+        return pa.table({SUBJECT_COLUMN: pa.array([], pa.string())}), unavailable
+    point = AsOf(as_of)
+    batches = latest_batches(engine, tables, definitions, point)
+    plan = compile_snapshot(tables, usable, definitions.catalog, kind, point, batches)
+    result = engine.execute(plan)
+    return normalize(result, usable), unavailable
+
+
+def normalize(table: pa.Table, indicators: Sequence[Indicator]) -> pa.Table:
+    """Sorted by subject, flags as booleans and every other value as text, whatever the engine returned."""
+    by_id = {i.id: i for i in indicators}
+    columns: dict[str, pa.Array] = {SUBJECT_COLUMN: table.column(SUBJECT_COLUMN).cast(pa.string())}
+    for name in table.column_names:
+        if name != SUBJECT_COLUMN:
+            flag = by_id[name].output is OutputType.FLAG
+            columns[name] = table.column(name).cast(pa.bool_() if flag else pa.string())
+    ordered = pa.table(columns)
+    return ordered.take(pc.sort_indices(ordered, [(SUBJECT_COLUMN, "ascending")]))
+
+
+def build_snapshot(
+    engine: Engine,
+    lake: Path,
+    root: Path,
+    definitions: IndicatorSet,
+    as_of: dt.date,
+    *,
+    progress: Progress | None = None,
+) -> SnapshotInfo:
+    """Compute every subject's indicators as of ``as_of`` and write them as a new snapshot under ``root``."""
+    started = time.perf_counter()
+    target = root / snapshot_name(as_of, definitions.version)
+    staging = root / f".{target.name}.{os.getpid()}"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    steps = len(KINDS) * 2 + 1
+    rows: dict[str, int] = {}
+    columns: dict[str, list[str]] = {}
+    unavailable: set[str] = set()
+    tables: dict[SubjectKind, pa.Table] = {}
+    for number, kind in enumerate(KINDS):
+        _report(progress, f"computing {kind.value} indicators ({engine.type})", number * 2, steps)
+        table, missing = compute(engine, lake, definitions, kind, as_of)
+        unavailable.update(missing)
+        _report(progress, f"writing {table.num_rows:,} {kind.value} rows", number * 2 + 1, steps)
+        pq.write_table(table, staging / f"{kind.value}.parquet", row_group_size=64_000, compression="zstd")
+        tables[kind] = table
+        rows[kind.value] = table.num_rows
+        columns[kind.value] = [c for c in table.column_names if c != SUBJECT_COLUMN]
+    _report(progress, "indexing for single-subject reads", steps - 1, steps)
+    write_index(staging / INDEX_FILE, tables)
+    info = SnapshotInfo(
+        path=target,
+        as_of=as_of,
+        definitions_version=definitions.version,
+        catalog_version=definitions.catalog.version,
+        engine=engine.type,
+        rows=rows,
+        indicators=columns,
+        unavailable=sorted(unavailable),
+        seconds=time.perf_counter() - started,
+        built_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    )
+    (staging / MANIFEST).write_text(json.dumps(info.to_json(), ensure_ascii=False, indent=2))
+    shutil.rmtree(target, ignore_errors=True)
+    staging.rename(target)
+    _point_latest(root)
+    _report(progress, "done", steps, steps)
+    return info
+
+
+def _report(progress: Progress | None, step: str, done: int, total: int) -> None:
+    if progress is not None:
+        progress(step, done, total)
+
+
+def write_index(path: Path, tables: dict[SubjectKind, pa.Table]) -> None:
+    """A SQLite table ``subject -> JSON of values`` (primary-key lookups, no engine needed to read it)."""
+    path.unlink(missing_ok=True)
+    with sqlite3.connect(path) as db:
+        db.execute("PRAGMA journal_mode=OFF")
+        db.execute("PRAGMA synchronous=OFF")
+        db.execute("CREATE TABLE indicators (subject TEXT PRIMARY KEY, kind TEXT NOT NULL, payload TEXT NOT NULL)")
+        for kind, table in tables.items():
+            db.executemany("INSERT INTO indicators VALUES (?, ?, ?)", _index_rows(kind, table))
+    path.chmod(0o640)
+
+
+def _index_rows(kind: SubjectKind, table: pa.Table) -> Iterator[tuple[str, str, str]]:
+    names = [c for c in table.column_names if c != SUBJECT_COLUMN]
+    for batch in table.to_batches(max_chunksize=50_000):
+        subjects = batch.column(SUBJECT_COLUMN).to_pylist()
+        values = [batch.column(n).to_pylist() for n in names]
+        for position, subject in enumerate(subjects):
+            payload = {name: column[position] for name, column in zip(names, values, strict=True)}
+            yield subject, kind.value, json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+
+
+def _point_latest(root: Path) -> None:
+    """``LATEST`` names the snapshot with the latest as-of (then the latest built)."""
+    snapshots = [p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".") and (p / MANIFEST).exists()]
+    if not snapshots:
+        return
+    newest = max(snapshots, key=lambda p: (SnapshotInfo.read(p).as_of, (p / MANIFEST).stat().st_mtime))
+    pointer = root / f".{LATEST_POINTER}.{os.getpid()}"
+    pointer.write_text(newest.name + "\n")
+    pointer.replace(root / LATEST_POINTER)
+
+
+def latest_snapshot(root: Path) -> SnapshotInfo:
+    pointer = root / LATEST_POINTER
+    if not pointer.exists():
+        raise NotFound(f"no indicator snapshot under {root}; build one with `puhui gov indicators build`")
+    return SnapshotInfo.read(root / pointer.read_text().strip())
+
+
+def list_snapshots(root: Path) -> list[SnapshotInfo]:
+    if not root.is_dir():
+        return []
+    found = [SnapshotInfo.read(p) for p in root.iterdir() if p.is_dir() and (p / MANIFEST).exists()]
+    return sorted(found, key=lambda s: (s.as_of, s.built_at))
+
+
+__all__ = [
+    "KINDS",
+    "SnapshotInfo",
+    "build_snapshot",
+    "compute",
+    "latest_snapshot",
+    "list_snapshots",
+    "load_sources",
+    "normalize",
+    "snapshot_name",
+    "write_index",
+]
