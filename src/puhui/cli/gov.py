@@ -8,4 +8,7 @@ from __future__ import annotations
 
 import typer
 
+from puhui.cli import gov_ingest
+
 app = typer.Typer(help="The government node. 政务数据节点。", no_args_is_help=True)
+gov_ingest.register(app)
