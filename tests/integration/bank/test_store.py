@@ -5,7 +5,7 @@ import pytest
 
 from puhui.bank.db import ReceivedIndicators
 from puhui.bank.decision.model import Application, ApplicationStatus, DecisionRecord, Outcome
-from puhui.bank.model_registry import ModelEvent, ModelStatus, ModelVersion
+from puhui.bank.models.registry import ModelEvent, ModelStatus, ModelVersion
 from puhui.core.errors import Conflict, NotFound
 from puhui.core.ids import SubjectKind
 from puhui.core.schedule import RepaymentMethod

@@ -3,7 +3,7 @@ import itertools
 
 import pytest
 
-from puhui.bank.model_registry import MODEL_TRANSITIONS, ModelEvent, ModelStatus, ModelVersion
+from puhui.bank.models.registry import MODEL_TRANSITIONS, ModelEvent, ModelStatus, ModelVersion
 from puhui.core.errors import Conflict
 
 AT = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from puhui.bank.db.tables import ApplicationRow, DecisionRow, ModelVersionRow, ReceivedIndicatorsRow
 from puhui.bank.decision.model import Application, ApplicationStatus, DecisionRecord, Outcome
-from puhui.bank.model_registry import ModelStatus, ModelVersion
+from puhui.bank.models.registry import ModelStatus, ModelVersion
 from puhui.core.errors import Conflict, NotFound
 from puhui.core.ids import SubjectKind
 from puhui.core.schedule import RepaymentMethod

@@ -34,6 +34,7 @@ from puhui.bank.rules.definitions import RuleSet
 from puhui.core.errors import Conflict, NotFound, PermissionDenied, UpstreamUnavailable
 from puhui.core.i18n import Text
 
+CHINA_TIME = dt.timezone(dt.timedelta(hours=8), "CST")
 # Refusals of the government node that mean the applicant has not signed yet (wait), not that they refused.
 CONSENT_NOT_YET = frozenset({"consent_pending", "consent_not_started"})
 
@@ -52,6 +53,10 @@ class DecisionContext:
     purpose: str = "loan_application"
     labels: Mapping[str, Text] = dataclasses.field(default_factory=dict)
     clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
+
+    def today(self) -> dt.date:
+        """Today in China (UTC+8, no daylight saving): the day an application without a date is made."""
+        return self.clock().astimezone(CHINA_TIME).date()
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -1,0 +1,140 @@
+"""A trained model as the decision flow uses it, its artefact on disk, and the provider of the current champion
+and challenger.
+
+Artefacts are pickles written by ``puhui bank train`` into ``PUHUI_HOME/bank/models`` and checked against the
+SHA-256 the registry recorded before they are loaded: a file changed behind the registry's back is refused.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import pickle
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from puhui.bank.db.uow import UnitOfWork
+from puhui.bank.decision.model import RiskScore
+from puhui.bank.models.features import FeatureKind, features_frame
+from puhui.bank.models.registry import ModelStatus, ModelVersion
+from puhui.core.errors import ValidationError
+
+ARTEFACT_FORMAT = 1
+PD_PLACES = Decimal("0.000001")
+
+
+@dataclasses.dataclass
+class TrainedModel:
+    """A fitted estimator (``bank.scoring``) with the features it reads; scores one application's facts."""
+
+    version: str
+    kind: str  # "scorecard" | "lightgbm"
+    estimator: Any  # predict_proba(X), adverse_contributions(X); a scorecard also score(X) in points
+    kinds: dict[str, FeatureKind]
+
+    def __post_init__(self) -> None:
+        # One application at a time: LightGBM's thread pool costs more than it saves on a single row.
+        booster = getattr(self.estimator, "booster_", None)
+        if booster is not None and hasattr(booster, "set_params"):
+            booster.set_params(n_jobs=1)
+
+    @property
+    def features(self) -> tuple[str, ...]:
+        return tuple(self.kinds)
+
+    def probabilities(self, rows: Sequence[Mapping[str, Any]]) -> NDArray[np.float64]:
+        """Probability of default of many applications' facts (validation, monitoring)."""
+        frame = features_frame(rows, self.kinds)
+        return np.asarray(self.estimator.predict_proba(frame)[:, 1], dtype=float)
+
+    def score(self, facts: Mapping[str, Any]) -> RiskScore:
+        frame = features_frame([facts], self.kinds)
+        probability = float(self.estimator.predict_proba(frame)[0, 1])
+        points = None
+        if hasattr(self.estimator, "base_points_"):
+            points = Decimal(str(round(float(self.estimator.score(frame)[0]), 2)))
+        adverse = self.estimator.adverse_contributions(frame).iloc[0]
+        return RiskScore(
+            model_version=self.version,
+            pd=Decimal(str(probability)).quantize(PD_PLACES),
+            points=points,
+            contributions={str(name): float(value) for name, value in adverse.items() if value > 0},
+        )
+
+
+def save_artefact(model: TrainedModel, folder: Path) -> tuple[str, str]:
+    """Write the model; returns the file name and its SHA-256."""
+    folder.mkdir(parents=True, exist_ok=True)
+    name = f"{model.version}.pkl"
+    payload = pickle.dumps(
+        {
+            "format": ARTEFACT_FORMAT,
+            "version": model.version,
+            "kind": model.kind,
+            "estimator": model.estimator,
+            "kinds": {k: v.value for k, v in model.kinds.items()},
+        },
+        protocol=pickle.HIGHEST_PROTOCOL,
+    )
+    (folder / name).write_bytes(payload)
+    return name, hashlib.sha256(payload).hexdigest()
+
+
+def load_artefact(registered: ModelVersion, folder: Path) -> TrainedModel:
+    path = folder / registered.artifact
+    try:
+        payload = path.read_bytes()
+    except OSError as err:
+        raise ValidationError(f"model {registered.version}: cannot read {path}: {err}") from None
+    expected = registered.metrics.get("artifact_sha256")
+    if expected != hashlib.sha256(payload).hexdigest():
+        raise ValidationError(f"model {registered.version}: {path.name} does not match the registered checksum")
+    content = pickle.loads(payload)  # our own artefact, its checksum checked against the registry
+    if content.get("format") != ARTEFACT_FORMAT:
+        raise ValidationError(f"model {registered.version}: artefact format {content.get('format')} is not supported")
+    kinds = {name: FeatureKind(kind) for name, kind in content["kinds"].items()}
+    return TrainedModel(registered.version, content["kind"], content["estimator"], kinds)
+
+
+class ModelProvider:
+    """The current champion and challenger, re-read from the registry at most every ``refresh_seconds`` (a
+    promotion made by the CLI reaches a running service without a restart); loaded models are kept."""
+
+    def __init__(self, uow: Callable[[], UnitOfWork], folder: Path, refresh_seconds: float = 5.0) -> None:
+        self._uow = uow
+        self._folder = folder
+        self._refresh = refresh_seconds
+        self._lock = threading.Lock()
+        self._checked = -float("inf")
+        self._loaded: dict[str, TrainedModel] = {}
+        self._current: tuple[TrainedModel | None, TrainedModel | None] = (None, None)
+
+    def __call__(self) -> tuple[TrainedModel | None, TrainedModel | None]:
+        if time.monotonic() - self._checked < self._refresh:
+            return self._current
+        with self._lock:
+            if time.monotonic() - self._checked >= self._refresh:
+                with self._uow() as uow:
+                    champions = uow.models.with_status(ModelStatus.CHAMPION)
+                    challengers = uow.models.with_status(ModelStatus.CHALLENGER)
+                self._current = (self._load(champions), self._load(challengers))
+                self._checked = time.monotonic()
+        return self._current
+
+    def _load(self, registered: list[ModelVersion]) -> TrainedModel | None:
+        if not registered:
+            return None
+        newest = registered[0]
+        if newest.version not in self._loaded:
+            self._loaded[newest.version] = load_artefact(newest, self._folder)
+        return self._loaded[newest.version]
+
+
+__all__ = ["ModelProvider", "TrainedModel", "load_artefact", "save_artefact"]
