@@ -1,0 +1,1 @@
+"""One module per resource; each holds thin handlers that call one use case."""

@@ -1,0 +1,51 @@
+"""Consent-gated indicator queries: one subject, or many at once for in-loan monitoring."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from puhui.gov.api.deps import CallingInstitution, InstitutionActor, Node
+from puhui.gov.api.schemas import BulkPublic, BulkQueryCreate, BulkResultPublic, IndicatorQueryCreate, ReleasePublic
+from puhui.gov.queries import services
+from puhui.gov.queries.services import QueryItem
+
+router = APIRouter(prefix="/v1/indicator-queries", tags=["indicator queries"])
+
+
+@router.post("")
+def query(
+    body: IndicatorQueryCreate, node: Node, institution: CallingInstitution, actor: InstitutionActor
+) -> ReleasePublic:
+    """Indicators (with definition versions and as-of date, never raw data) if the consent covers the query;
+    otherwise 403 with the reason in ``code``."""
+    release = services.release_indicators(
+        node.uow(),
+        institution=institution,
+        purpose=body.purpose,
+        item=QueryItem(body.consent_id, body.subject_id, tuple(body.groups)),
+        reader=node.reader,
+        pseudonymizer=node.pseudonymizer,
+        actor=actor,
+        now=node.now(),
+    )
+    return ReleasePublic.of(release)
+
+
+@router.post("/bulk")
+def query_many(
+    body: BulkQueryCreate, node: Node, institution: CallingInstitution, actor: InstitutionActor
+) -> BulkPublic:
+    """Many consented subjects per call; each item is served or refused on its own, with its reason."""
+    outcomes = services.release_indicators_bulk(
+        node.uow(),
+        institution=institution,
+        purpose=body.purpose,
+        items=[QueryItem(i.consent_id, i.subject_id, tuple(i.groups)) for i in body.items],
+        reader=node.reader,
+        pseudonymizer=node.pseudonymizer,
+        actor=actor,
+        now=node.now(),
+    )
+    results = [BulkResultPublic.of(o) for o in outcomes]
+    served = sum(r.served for r in results)
+    return BulkPublic(served=served, refused=len(results) - served, results=results)

@@ -1,0 +1,219 @@
+"""Use cases of the consent-gated indicator API: ``release_indicators`` for one subject, and its bulk form for
+in-loan monitoring. Both check the consent, read the indicators, count the use atomically, record the access
+for the applicant and metering, and audit the query — allowed or refused, with the machine-readable reason."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+
+from puhui.core.errors import InvalidIdentifier, PermissionDenied
+from puhui.core.ids import parse_subject_id
+from puhui.core.pseudonym import Pseudonymizer
+from puhui.gov.audit.model import Actor, AuditEvent, EventType, Outcome
+from puhui.gov.consent.model import Consent, Refusal
+from puhui.gov.consent.services import mark_expired
+from puhui.gov.institutions.model import Institution
+from puhui.gov.queries.model import DataAccess, new_access_id
+from puhui.gov.queries.reader import IndicatorReader, IndicatorSet, IndicatorValue
+from puhui.gov.unit_of_work import UnitOfWork
+
+MAX_BULK_ITEMS = 500
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Release:
+    """What leaves the node for one subject: indicators with their definition versions, and the as-of date."""
+
+    query_id: str
+    consent_id: str
+    as_of: dt.date
+    indicators: tuple[IndicatorValue, ...]
+    uses: int
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class QueryItem:
+    consent_id: str
+    subject_id: str
+    groups: tuple[str, ...]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class BulkOutcome:
+    consent_id: str
+    release: Release | None
+    refusal: Refusal | None
+
+
+@dataclasses.dataclass(slots=True)
+class _Checked:
+    item: QueryItem
+    pseudonym: str | None  # None when the subject ID is invalid
+    consent: Consent | None
+    refusal: Refusal | None
+
+
+def _check(
+    uow: UnitOfWork,
+    institution: Institution,
+    purpose: str,
+    item: QueryItem,
+    pseudonymizer: Pseudonymizer,
+    now: dt.datetime,
+) -> _Checked:
+    try:
+        pseudonym = pseudonymizer.of(parse_subject_id(item.subject_id))
+    except InvalidIdentifier as err:
+        return _Checked(item, None, None, Refusal(err.code, err.message))
+    consent = uow.consents.find(item.consent_id)
+    if consent is None:
+        return _Checked(item, pseudonym, None, Refusal("consent_not_found", f"no consent {item.consent_id}"))
+    refusal = consent.refusal(
+        institution_id=institution.id, purpose=purpose, subject_pseudonym=pseudonym, groups=item.groups, now=now
+    )
+    return _Checked(item, pseudonym, consent, refusal)
+
+
+def _frequency_refusal(consent: Consent) -> Refusal:
+    frequency = consent.terms.frequency
+    return Refusal(
+        "frequency_exhausted",
+        f"the consent allows {frequency.count} use(s) per {frequency.unit.value}; none is left in this period",
+    )
+
+
+def _settle(
+    uow: UnitOfWork,
+    checked: _Checked,
+    institution: Institution,
+    purpose: str,
+    indicators: IndicatorSet | None,
+    actor: Actor,
+    now: dt.datetime,
+) -> BulkOutcome:
+    """Count the use (or refuse), record the access and the audit event; the caller commits."""
+    item, consent, refusal = checked.item, checked.consent, checked.refusal
+    uses: int | None = None
+    if refusal is None and consent is not None and checked.pseudonym is not None:
+        uses = uow.consents.use(consent.id, now=now, period_key=consent.terms.frequency.period_key(now))
+        if uses is None:  # lost a race (revoked, expired or used up meanwhile): say which
+            current = uow.consents.get(consent.id)
+            refusal = current.refusal(
+                institution_id=institution.id,
+                purpose=purpose,
+                subject_pseudonym=checked.pseudonym,
+                groups=item.groups,
+                now=now,
+            ) or _frequency_refusal(current)
+    if consent is not None and refusal is not None and refusal.code == "consent_expired" and consent.lapsed(now):
+        mark_expired(uow, consent, now)
+    query_id = new_access_id()
+    outcome = Outcome.SUCCESS if refusal is None else Outcome.REFUSED
+    reason = "" if refusal is None else refusal.code
+    if checked.pseudonym is not None:
+        uow.accesses.add(
+            DataAccess(
+                query_id,
+                now,
+                institution.id,
+                consent.id if consent is not None else None,
+                checked.pseudonym,
+                purpose,
+                item.groups,
+                outcome,
+                reason,
+            )
+        )
+    uow.audit.append(
+        AuditEvent.by(
+            actor,
+            EventType.INDICATOR_QUERY,
+            checked.pseudonym or "invalid subject id",
+            at=now,
+            outcome=outcome,
+            reason=reason,
+            consent_id=consent.id if consent is not None else None,
+            detail={"query_id": query_id, "purpose": purpose, "groups": list(item.groups)},
+        )
+    )
+    if refusal is not None:
+        return BulkOutcome(item.consent_id, None, refusal)
+    assert indicators is not None and uses is not None, "an allowed query was read and counted"
+    wanted = set(item.groups)
+    values = tuple(v for v in indicators.values if v.group in wanted)  # never more than was asked and consented
+    return BulkOutcome(item.consent_id, Release(query_id, item.consent_id, indicators.as_of, values, uses), None)
+
+
+def release_indicators(
+    uow: UnitOfWork,
+    *,
+    institution: Institution,
+    purpose: str,
+    item: QueryItem,
+    reader: IndicatorReader,
+    pseudonymizer: Pseudonymizer,
+    actor: Actor,
+    now: dt.datetime,
+) -> Release:
+    """Indicators of one subject under one consent, or ``PermissionDenied`` with the reason (audited)."""
+    with uow:
+        checked = _check(uow, institution, purpose, item, pseudonymizer, now)
+    indicators = None
+    if checked.refusal is None and checked.consent is not None and checked.pseudonym is not None:
+        # Read before counting the use, outside the transaction: no lock is held while the engine works, and a
+        # use lost to a race below discards what was read.
+        indicators = reader.read(checked.pseudonym, item.groups, lookback_months=checked.consent.terms.lookback_months)
+    with uow:
+        outcome = _settle(uow, checked, institution, purpose, indicators, actor, now)
+        uow.commit()
+    if outcome.release is None:
+        assert outcome.refusal is not None
+        if outcome.refusal.code.startswith("invalid_identifier"):
+            raise InvalidIdentifier(outcome.refusal.message, code=outcome.refusal.code)
+        raise outcome.refusal.error()
+    return outcome.release
+
+
+def release_indicators_bulk(
+    uow: UnitOfWork,
+    *,
+    institution: Institution,
+    purpose: str,
+    items: Sequence[QueryItem],
+    reader: IndicatorReader,
+    pseudonymizer: Pseudonymizer,
+    actor: Actor,
+    now: dt.datetime,
+) -> list[BulkOutcome]:
+    """Many consented subjects in one call (in-loan monitoring); each item is served or refused on its own."""
+    if len(items) > MAX_BULK_ITEMS:
+        raise PermissionDenied(f"at most {MAX_BULK_ITEMS} subjects per call", code="bulk_too_large")
+    with uow:
+        checked = [_check(uow, institution, purpose, item, pseudonymizer, now) for item in items]
+    by_groups: dict[tuple[tuple[str, ...], int], list[_Checked]] = defaultdict(list)
+    for entry in checked:
+        if entry.refusal is None and entry.consent is not None and entry.pseudonym is not None:
+            by_groups[(tuple(sorted(entry.item.groups)), entry.consent.terms.lookback_months)].append(entry)
+    read: dict[int, IndicatorSet] = {}
+    for (groups, lookback), entries in by_groups.items():
+        subjects = [e.pseudonym for e in entries if e.pseudonym is not None]
+        sets = reader.read_many(subjects, groups, lookback_months=lookback)
+        for entry in entries:
+            read[id(entry)] = sets[entry.pseudonym or ""]
+    with uow:
+        outcomes = [_settle(uow, e, institution, purpose, read.get(id(e)), actor, now) for e in checked]
+        uow.commit()
+    return outcomes
+
+
+__all__ = [
+    "MAX_BULK_ITEMS",
+    "BulkOutcome",
+    "QueryItem",
+    "Release",
+    "release_indicators",
+    "release_indicators_bulk",
+]
