@@ -78,11 +78,11 @@ def find_deliveries(path: Path) -> list[DeliveryFile]:
         path = path / "deliveries"
     if path.is_file():
         root, files = path.parent.parent, [path]
-    elif (path / MANIFEST).exists():
-        root = path
+    elif (path / MANIFEST).exists() or not any(_is_delivery(f) for f in path.iterdir()):
+        root = path  # a deliveries folder: one sub-folder per provider
         files = sorted(f for folder in path.iterdir() if folder.is_dir() for f in folder.iterdir() if _is_delivery(f))
     else:
-        root = path.parent
+        root = path.parent  # one provider's folder
         files = sorted(f for f in path.iterdir() if _is_delivery(f))
     manifest = read_manifest(root)
     entries = {e.path: e for e in manifest.files} if manifest else {}

@@ -127,9 +127,7 @@ class _FileLoad:
     def run(self, part: Path, quarantine: Path) -> None:
         check_sql = self.query.sql("chunk")
         faults = " OR ".join(f"{column} IS NOT NULL" for _, column in self.query.fault_columns())
-        self.con.execute(
-            "CREATE OR REPLACE TEMP TABLE seen AS SELECT md5_number('') AS hash, 0::BIGINT AS first_row LIMIT 0"
-        )
+        self._run("CREATE OR REPLACE TEMP TABLE seen AS SELECT md5_number('') AS hash, 0::BIGINT AS first_row LIMIT 0")
         checked_sql = (
             "CREATE OR REPLACE TEMP TABLE checked AS SELECT *, "
             f"(_undecodable OR _dup_of IS NOT NULL OR {faults}) AS _bad FROM ("
@@ -142,8 +140,8 @@ class _FileLoad:
                 count = batch.num_rows
                 rows = pa.array(range(self.rows_read + 1, self.rows_read + count + 1), pa.int64())
                 self.con.register("chunk", pa.Table.from_batches([batch]).append_column("_row", rows))
-                self.con.execute(checked_sql)
-                self.con.execute("INSERT INTO seen SELECT _hash, _row FROM checked WHERE _dup_of IS NULL")
+                self._run(checked_sql)
+                self._run("INSERT INTO seen SELECT _hash, _row FROM checked WHERE _dup_of IS NULL")
                 self.con.unregister("chunk")
                 bad = self._scalar("SELECT count(*) FROM checked WHERE _bad")
                 if bad:
@@ -154,14 +152,18 @@ class _FileLoad:
                 self.rows_read += count
                 self.rows_accepted += good.num_rows
                 self.bad_rows += bad
-        self.con.execute("DROP TABLE IF EXISTS seen")
-        self.con.execute("DROP TABLE IF EXISTS checked")
+        self._run("DROP TABLE IF EXISTS seen")
+        self._run("DROP TABLE IF EXISTS checked")
         table = pa.concat_tables(self.quarantine) if self.quarantine else QUARANTINE_SCHEMA.empty_table()
         pq.write_table(table, quarantine, compression="snappy")
 
     def _scalar(self, sql: str) -> int:
-        row = self.con.execute(sql).fetchone()
-        return int(row[0]) if row else 0
+        rows = self.con.execute(sql).fetchall()
+        return int(rows[0][0]) if rows else 0
+
+    def _run(self, sql: str) -> None:
+        """A statement, its result drained (DuckDB keeps a connection busy until it is)."""
+        self.con.execute(sql).fetchall()
 
     def _identifier_fields(self) -> list[FieldSpec]:
         return [f for f in self.dataset.fields if f.type in IDENTIFIER_TYPES]
@@ -185,7 +187,7 @@ class _FileLoad:
         self.con.register(
             "new_pseudonyms", pa.table({"key": new.column("key"), "pseudonym": pa.array(made, pa.string())})
         )
-        self.con.execute("INSERT INTO pseudonyms SELECT key, pseudonym FROM new_pseudonyms")
+        self._run("INSERT INTO pseudonyms SELECT key, pseudonym FROM new_pseudonyms")
         self.con.unregister("new_pseudonyms")
 
     def _output_sql(self) -> str:
@@ -208,7 +210,7 @@ class _FileLoad:
 
     def _collect_quarantine(self) -> None:
         """Turn this batch's bad rows into quarantine records (few rows: masked in Python with the core rules)."""
-        self.con.execute("CREATE OR REPLACE TEMP TABLE bad AS SELECT * FROM checked WHERE _bad")
+        self._run("CREATE OR REPLACE TEMP TABLE bad AS SELECT * FROM checked WHERE _bad")
         undecodable_field = " ".join(
             f"WHEN contains({CheckQuery.value(f.name)}, {quote_literal(UNDECODABLE_MARK)}) THEN {quote_literal(f.name)}"
             for f in self.dataset.fields
@@ -224,7 +226,7 @@ class _FileLoad:
                 f"WHERE {fault} IS NOT NULL AND NOT _undecodable AND _dup_of IS NULL"
             )
         records = self.con.sql(" UNION ALL ".join(parts) + " ORDER BY 1").fetchall()
-        self.con.execute("DROP TABLE bad")
+        self._run("DROP TABLE bad")
         rows, fields, kinds, reasons, values = [], [], [], [], []
         for row, field_name, kind, value, dup_of in records:
             faulty = self.dataset.field(field_name) if field_name else None
@@ -272,7 +274,7 @@ def connect_for_ingest(threads: int | None = None) -> duckdb.DuckDBPyConnection:
         config["threads"] = threads
     con = duckdb.connect(config=config)
     # The run's pseudonym memo: ID numbers met so far and their pseudonyms. In memory only, dropped at the end.
-    con.execute("CREATE TEMP TABLE pseudonyms (key VARCHAR, pseudonym VARCHAR)")
+    con.execute("CREATE TEMP TABLE pseudonyms (key VARCHAR, pseudonym VARCHAR)").fetchall()
     return con
 
 

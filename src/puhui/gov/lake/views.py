@@ -118,7 +118,7 @@ def connect_lake(
     """A DuckDB connection (in memory unless given) with every lake view defined."""
     con = connection or duckdb.connect()
     for statement in view_statements(lake, catalog):
-        con.execute(statement)
+        con.execute(statement).fetchall()
     return con
 
 
