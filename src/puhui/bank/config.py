@@ -34,6 +34,9 @@ class BankSettings(PuhuiSettings):
     bank_challenger_ruleset: str | None = Field(
         default="pilot@2", description="a rule set run in shadow beside the champion; empty for none"
     )
+    bank_indicator_groups: str | None = Field(
+        default=None, description="comma-separated indicator groups a consent asks for; default: every ordinary group"
+    )
     bank_purpose: str = Field(default="loan_application", description="the consent purpose of an application")
 
     @property

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from puhui.cli import catalog, gov, ids
+from puhui.cli import bank, bench, catalog, gov, ids
 
 app = typer.Typer(
     name="puhui",
@@ -15,6 +15,8 @@ app = typer.Typer(
 app.add_typer(ids.app, name="id")
 app.add_typer(catalog.app, name="catalog")
 app.add_typer(gov.app, name="gov")
+app.add_typer(bank.app, name="bank")
+app.add_typer(bench.app, name="bench")
 
 
 def main() -> None:

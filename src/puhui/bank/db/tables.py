@@ -10,7 +10,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Date, DateTime, Dialect, Index, Integer, Numeric, String, TypeDecorator
+from sqlalchemy import JSON, Boolean, Date, DateTime, Dialect, Index, Integer, Numeric, String, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeEngine
 
@@ -126,12 +126,54 @@ class ModelVersionRow(Base):
     status_changed_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
 
 
+class CustomerRow(Base):
+    """The bank's own customers (KYC done by the bank itself: its data, never sent to the government node)."""
+
+    __tablename__ = "customers"
+
+    subject_id: Mapped[str] = mapped_column(String(18), primary_key=True)
+    subject_kind: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str | None] = mapped_column(String(100))
+    segment: Mapped[str | None] = mapped_column(String(32))
+    customer_since: Mapped[dt.date | None] = mapped_column(Date)
+
+
+class DepositMonthRow(Base):
+    """A customer's average deposit balance in one month."""
+
+    __tablename__ = "deposit_months"
+
+    subject_id: Mapped[str] = mapped_column(String(18), primary_key=True)
+    month: Mapped[dt.date] = mapped_column(Date, primary_key=True)  # the month's first day
+    average_balance: Mapped[Decimal] = mapped_column(Money)
+
+
+class PastApplicationRow(Base):
+    """Credit applications the bank decided before this platform, with what became of the loans it made."""
+
+    __tablename__ = "past_applications"
+
+    application_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    subject_id: Mapped[str] = mapped_column(String(18), index=True)
+    subject_kind: Mapped[str] = mapped_column(String(16))
+    product: Mapped[str] = mapped_column(String(64))
+    amount: Mapped[Decimal] = mapped_column(Money)
+    term_months: Mapped[int] = mapped_column(Integer)
+    applied_on: Mapped[dt.date] = mapped_column(Date, index=True)
+    approved: Mapped[bool] = mapped_column(Boolean)
+    defaulted: Mapped[bool | None] = mapped_column(Boolean)  # None: not approved, or too recent to tell
+    default_date: Mapped[dt.date | None] = mapped_column(Date)
+
+
 __all__ = [
     "ApplicationRow",
     "Base",
+    "CustomerRow",
     "DecisionRow",
+    "DepositMonthRow",
     "ModelVersionRow",
     "Money",
+    "PastApplicationRow",
     "Rate",
     "ReceivedIndicatorsRow",
 ]
