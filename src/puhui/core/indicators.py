@@ -237,13 +237,16 @@ class ElapsedRule(_Frozen):
 
 
 class CodeRule(_Frozen):
-    """A code shown as published: ``mapping`` takes each delivered spelling to its published value
-    (``a`` and ``A`` to ``A``); a code outside the mapping is ``other`` (or rejected if there is none)."""
+    """A code shown as published: ``mapping`` takes each delivered code to its published value; a code outside
+    the mapping is ``other`` (``none`` if there is no ``other``). With ``prefix``, only the first characters
+    count: the coarser level of a hierarchical code (GB/T 2260 county ``360502`` of a township code, GB/T 4754
+    section ``C`` of an industry class)."""
 
     kind: Literal["codes"]
     mapping: dict[str, str] = Field(min_length=1)
     none: str
     other: str | None = None
+    prefix: int | None = Field(default=None, ge=1, le=12)
 
     def values(self) -> tuple[str, ...]:
         published = list(dict.fromkeys(self.mapping.values()))
@@ -443,7 +446,7 @@ def check_against_catalog(group: IndicatorGroup, indicator: Indicator, catalog: 
             raise DefinitionError(f"{where}: {measure.aggregate.value} needs a number, {measure.column} is not")
         if measure.aggregate in _DATE_AGGREGATES and measured.type not in _DATE_TYPES:
             raise DefinitionError(f"{where}: {measure.aggregate.value} needs a date, {measure.column} is not")
-        if isinstance(indicator.rule, CodeRule) and measured.codes is not None:
+        if isinstance(indicator.rule, CodeRule) and indicator.rule.prefix is None and measured.codes is not None:
             unknown_codes = sorted(set(indicator.rule.mapping) - set(measured.codes))
             if unknown_codes:
                 raise DefinitionError(f"{where}: {measure.column} has no code {unknown_codes[0]!r}")

@@ -113,11 +113,11 @@ def _condition(table: ir.Table, condition: Condition) -> ir.BooleanValue:
         case Op.IN:
             return column.isin(literals)
         case Op.NOT_IN:
-            return column.notin(literals)
+            return column.isnull() | column.notin(literals)
         case Op.EQ:
             return column == literals[0]
         case Op.NE:
-            return column != literals[0]
+            return column.isnull() | (column != literals[0])
         case Op.LT:
             return column < literals[0]
         case Op.LE:
@@ -130,7 +130,8 @@ def _condition(table: ir.Table, condition: Condition) -> ir.BooleanValue:
 
 
 def _row_filter(table: ir.Table, indicator: Indicator, dataset: DatasetSpec, as_of: AsOf) -> ir.BooleanValue:
-    """The indicator's own conditions; a comparison with a missing value counts as false."""
+    """The indicator's own conditions. A missing value differs from every value (``!=`` and ``not in`` hold) and
+    satisfies no other comparison."""
     source = indicator.source
     predicates: list[ir.BooleanValue] = [_condition(table, c) for c in source.where]
     if source.lookback_months is not None and dataset.event_date is not None:
@@ -248,6 +249,8 @@ def _generalize(raw: ir.Value, indicator: Indicator, as_of: AsOf) -> ir.Value:
         return ibis.cases(*branches, else_=rule.labels[-1])
     if isinstance(rule, CodeRule):
         code = raw.cast("string")
+        if rule.prefix is not None:
+            code = code.substr(0, rule.prefix)
         branches = [(code.isnull(), rule.none)]
         branches.extend((code == ibis.literal(key), value) for key, value in rule.mapping.items())
         return ibis.cases(*branches, else_=rule.other or rule.none)
