@@ -101,10 +101,12 @@ class SqlNonceRepository:
         self._c = connection
 
     def remember(self, key_id: str, nonce: str, seen_at: dt.datetime) -> bool:
-        statement = _insert_ignoring_conflicts(self._c, t.request_nonces).values(
-            key_id=key_id, nonce=nonce, seen_at=seen_at
+        statement = (
+            _insert_ignoring_conflicts(self._c, t.request_nonces)
+            .values(key_id=key_id, nonce=nonce, seen_at=seen_at)
+            .returning(t.request_nonces.c.nonce)
         )
-        return self._c.execute(statement).rowcount == 1
+        return self._c.execute(statement).first() is not None
 
     def forget_before(self, cutoff: dt.datetime) -> int:
         return self._c.execute(t.request_nonces.delete().where(t.request_nonces.c.seen_at < cutoff)).rowcount
