@@ -21,6 +21,8 @@ from puhui.core.errors import DefinitionError, NotFound
 from puhui.core.i18n import Text
 
 DEFINITIONS_PACKAGE = "puhui.definitions"
+# libyaml parses the whole catalog about ten times faster than the pure-Python loader; both are safe loaders.
+SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class SubjectScope(enum.StrEnum):
@@ -231,6 +233,22 @@ class Catalog:
         except KeyError:
             raise NotFound(f"no provider {provider_id!r} in the catalog") from None
 
+    def find(self, name: str) -> DatasetSpec:
+        """A data set by id, by ``提供方/数据集`` as the seed names it, or by a name in either language if unique."""
+        name = name.strip()
+        if name in self.datasets:
+            return self.datasets[name]
+        matches = [d for d in self if name in (d.name.zh, d.name.en)]
+        if not matches and "/" in name:
+            provider_zh, _, dataset_zh = name.partition("/")
+            matches = [d for d in self if (self.providers[d.provider].name.zh, d.name.zh) == (provider_zh, dataset_zh)]
+        if len(matches) == 1:
+            return matches[0]
+        if matches:
+            choices = ", ".join(f"{self.providers[d.provider].name.zh}/{d.name.zh} ({d.id})" for d in matches)
+            raise NotFound(f"{name!r} names {len(matches)} data sets; say which: {choices}")
+        raise NotFound(f"no data set {name!r} in the catalog")
+
 
 def parse_catalog_documents(documents: dict[str, str]) -> Catalog:
     """Validate YAML documents (file name -> text), one per provider, into a catalog."""
@@ -242,7 +260,7 @@ def parse_catalog_documents(documents: dict[str, str]) -> Catalog:
         digest.update(name.encode() + b"\0" + text.encode())
         where = f"catalog file {name}"
         try:
-            raw: dict[str, Any] = yaml.safe_load(text)
+            raw: dict[str, Any] = yaml.load(text, Loader=SAFE_LOADER)
             provider = Provider.model_validate(raw["provider"])
             providers.append(provider)
             for number, entry in enumerate(raw.get("datasets") or [], start=1):
