@@ -240,7 +240,12 @@ def verify_chain(records: Sequence[AuditRecord], head: AuditHead | None) -> list
         if top < head.seq:
             found(top + 1, Tampering.DELETED, f"records {top + 1}–{head.seq} were deleted from the end")
         elif top > head.seq:
-            found(head.seq + 1, Tampering.INSERTED, f"records after {head.seq} were appended outside the service")
+            extra = f"{head.seq + 1}" if top == head.seq + 1 else f"{head.seq + 1}–{top}"
+            found(
+                head.seq + 1,
+                Tampering.INSERTED,
+                f"record {extra} appended outside the service (it wrote up to record {head.seq})",
+            )
         elif top and by_seq[top].hash != head.hash:
             found(top, Tampering.EDITED, f"record {top} was rewritten: its hash is not the one the service wrote")
     return sorted(findings.values(), key=lambda f: f.seq)
