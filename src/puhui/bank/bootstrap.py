@@ -86,7 +86,7 @@ def bootstrap(settings: BankSettings | None = None, gov: GovGateway | None = Non
         models=ModelProvider(uow, settings.models_dir),
         own_data=StoreOwnDataReader(sessions),
         groups=default_groups(settings),
-        purpose=settings.bank_purpose,
+        consent_terms=settings.consent_terms(),
         labels=indicator_labels(),
     )
     return BankNode(settings, engine, sessions, context)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from pydantic import Field
 
+from puhui.bank.gov_client.model import ConsentTerms
 from puhui.config import PuhuiSettings
 from puhui.core.errors import ValidationError
 
@@ -37,7 +38,18 @@ class BankSettings(PuhuiSettings):
     bank_indicator_groups: str | None = Field(
         default=None, description="comma-separated indicator groups a consent asks for; default: every ordinary group"
     )
-    bank_purpose: str = Field(default="loan_application", description="the consent purpose of an application")
+    bank_consent_lookback_months: int = Field(default=60, ge=1, le=60, description="lookback an application asks")
+    bank_consent_data_life_days: int = Field(
+        default=365, ge=1, description="how long the bank keeps the indicators an application received"
+    )
+
+    def consent_terms(self) -> ConsentTerms:
+        """The terms of an application's consent: one read, for the loan application purpose."""
+        return ConsentTerms(
+            purpose="loan_application",
+            lookback_months=self.bank_consent_lookback_months,
+            data_life_days=self.bank_consent_data_life_days,
+        )
 
     @property
     def bank_home(self) -> Path:

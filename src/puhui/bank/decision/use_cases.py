@@ -29,7 +29,7 @@ from puhui.bank.decision.model import (
 from puhui.bank.decision.policy import check_application, decide
 from puhui.bank.decision.ports import OwnDataReader, RiskModel
 from puhui.bank.decision.reasons import policy_reason
-from puhui.bank.gov_client.model import ConsentRequest, GovGateway, ReceivedIndicatorSet
+from puhui.bank.gov_client.model import ConsentRequest, ConsentTerms, GovGateway, ReceivedIndicatorSet
 from puhui.bank.rules.definitions import RuleSet
 from puhui.core.errors import Conflict, NotFound, PermissionDenied, UpstreamUnavailable
 from puhui.core.i18n import Text
@@ -37,6 +37,7 @@ from puhui.core.i18n import Text
 CHINA_TIME = dt.timezone(dt.timedelta(hours=8), "CST")
 # Refusals of the government node that mean the applicant has not signed yet (wait), not that they refused.
 CONSENT_NOT_YET = frozenset({"consent_pending", "consent_not_started"})
+CONSENT_SPENT = "frequency_exhausted"
 
 
 @dataclasses.dataclass
@@ -50,7 +51,7 @@ class DecisionContext:
     models: Callable[[], tuple[RiskModel | None, RiskModel | None]]  # (champion, challenger), current
     own_data: OwnDataReader
     groups: tuple[str, ...]  # the indicator groups an application's consent asks for
-    purpose: str = "loan_application"
+    consent_terms: ConsentTerms = dataclasses.field(default_factory=ConsentTerms)
     labels: Mapping[str, Text] = dataclasses.field(default_factory=dict)
     clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
 
@@ -127,6 +128,7 @@ def decide_application(ctx: DecisionContext, application_id: str) -> Application
             application.subject_kind,
             application.subject_id,
             ctx.groups,
+            purpose=ctx.consent_terms.purpose,
             idempotency_key=_key("query", application_id, stored.consent_id),
         )
     except UpstreamUnavailable:
@@ -136,6 +138,8 @@ def decide_application(ctx: DecisionContext, application_id: str) -> Application
             raise Conflict(
                 f"the applicant has not signed consent {stored.consent_id} yet", code="consent_pending"
             ) from None
+        if refusal.code == CONSENT_SPENT:  # an earlier attempt was served but its answer lost: consent again
+            return _open_consent(ctx, application)
         return _store(ctx, stored, _without_consent(ctx, application), None, started)
     decision, shadow = _decide(ctx, application, received)
     return _store(ctx, stored, decision, received, started, shadow)
@@ -166,8 +170,8 @@ def _open_consent(ctx: DecisionContext, application: Application) -> Application
     request = ConsentRequest(
         subject_kind=application.subject_kind,
         subject_id=application.subject_id,
-        purpose=ctx.purpose,
         groups=ctx.groups,
+        terms=ctx.consent_terms,
         reference=application.application_id,
     )
     now = ctx.clock()
@@ -267,7 +271,7 @@ def _store(
                     values=received.values,
                     versions=received.versions,
                     received_at=now,
-                    keep_until=now + dt.timedelta(days=received.data_life_days),
+                    keep_until=now + dt.timedelta(days=ctx.consent_terms.data_life_days),
                 )
             )
         uow.applications.mark(application_id, ApplicationStatus.DECIDED, now)

@@ -1,8 +1,9 @@
-"""``HttpGovClient``: the bank's typed client of the government node's institution API (``docs/api-gov.md``).
+"""``HttpGovClient``: the bank's typed client of the government node's institution API.
 
-It implements ``GovGateway`` over ``SignedTransport``: requests are signed with the institution's key, bounded by
-a timeout, retried only under an idempotency key, and every failure surfaces as a ``puhui.core.errors`` error —
-``UpstreamUnavailable`` whenever the node could not be reached or did not answer in time.
+It implements ``GovGateway`` over ``SignedTransport``: requests are signed with the institution's key (its
+institution id is the key id), bounded by a timeout, retried only when that cannot do the work twice, and
+every failure surfaces as a ``puhui.core.errors`` error — ``UpstreamUnavailable`` whenever the node could not
+be reached or did not answer in time.
 """
 
 from __future__ import annotations
@@ -16,8 +17,18 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from puhui.bank.gov_client.model import ConsentRequest, PendingConsent, ReceivedIndicatorSet
 from puhui.bank.gov_client.transport import SignedTransport
-from puhui.core.errors import UpstreamUnavailable
+from puhui.core.errors import PuhuiError, UpstreamUnavailable
 from puhui.core.ids import SubjectKind
+
+
+def http_client(base_url: str, timeout_seconds: float, transport: httpx.BaseTransport | None = None) -> httpx.Client:
+    """A pooled client for one node: a short connect timeout, ``timeout_seconds`` for the whole answer."""
+    return httpx.Client(
+        base_url=base_url.rstrip("/"),
+        timeout=httpx.Timeout(timeout_seconds, connect=min(timeout_seconds, 1.0)),
+        transport=transport,
+        limits=httpx.Limits(max_connections=64, max_keepalive_connections=32),
+    )
 
 
 class HttpGovClient:
@@ -32,12 +43,7 @@ class HttpGovClient:
         transport: httpx.BaseTransport | None = None,
         language: str = "zh-CN",
     ) -> None:
-        self.http = httpx.Client(
-            base_url=base_url.rstrip("/"),
-            timeout=httpx.Timeout(timeout_seconds, connect=min(timeout_seconds, 1.0)),
-            transport=transport,
-            limits=httpx.Limits(max_connections=64, max_keepalive_connections=32),
-        )
+        self.http = http_client(base_url, timeout_seconds, transport)
         self.calls = SignedTransport(self.http, key_id=key_id, private_key=private_key, retries=retries)
         self.language = language
 
@@ -45,18 +51,22 @@ class HttpGovClient:
         self.http.close()
 
     def request_consent(self, request: ConsentRequest, *, idempotency_key: str) -> PendingConsent:
+        terms = request.terms
         body = {
             "subject_id": request.subject_id,
-            "purpose": request.purpose,
+            "purpose": terms.purpose,
             "groups": list(request.groups),
-            "reference": request.reference,
+            "lookback_months": terms.lookback_months,
+            "fetch_type": terms.fetch_type,
+            "frequency": {"count": terms.frequency_count, "unit": terms.frequency_unit},
+            "data_life_days": terms.data_life_days,
+            "validity_days": terms.validity_days,
             "language": self.language,
         }
-        answer = self.calls.call("POST", "/v1/consents", body, idempotency_key=idempotency_key)
-        return _pending(answer)
+        return pending_consent(self.calls.call("POST", "/v1/consent-requests", body, idempotency_key=idempotency_key))
 
     def consent(self, consent_id: str) -> PendingConsent:
-        return _pending(self.calls.call("GET", f"/v1/consents/{consent_id}"))
+        return pending_consent(self.calls.call("GET", f"/v1/consents/{consent_id}"))
 
     def query_indicators(
         self,
@@ -65,60 +75,54 @@ class HttpGovClient:
         subject_id: str,
         groups: Sequence[str],
         *,
+        purpose: str,
         as_of: dt.date | None = None,
         idempotency_key: str,
     ) -> ReceivedIndicatorSet:
-        body: dict[str, Any] = {"consent_id": consent_id, "subject_id": subject_id, "groups": list(groups)}
-        if as_of is not None:
+        body: dict[str, Any] = {
+            "consent_id": consent_id,
+            "subject_id": subject_id,
+            "purpose": purpose,
+            "groups": list(groups),
+        }
+        if as_of is not None:  # a past as-of: the replay of historical applications
             body["as_of"] = as_of.isoformat()
         answer = self.calls.call("POST", "/v1/indicator-queries", body, idempotency_key=idempotency_key)
-        return _received(consent_id, answer)
+        return received_indicators(answer)
 
-    def ping(self) -> bool:
+    def is_up(self) -> bool:
         try:
-            self.calls.call("GET", "/health", signed=False)
-        except UpstreamUnavailable:
+            self.calls.call("GET", "/v1/health", signed=False)
+        except PuhuiError:
             return False
         return True
 
 
-def _consent_body(answer: Mapping[str, Any]) -> Mapping[str, Any]:
-    consent = answer.get("consent", answer)
-    return consent if isinstance(consent, Mapping) else answer
-
-
-def _pending(answer: Mapping[str, Any]) -> PendingConsent:
-    consent = _consent_body(answer)
-    terms = consent.get("terms") or consent.get("artefact") or consent
-    expires = consent.get("expires_at")
+def pending_consent(answer: Mapping[str, Any]) -> PendingConsent:
+    expires = answer.get("expires_at") or answer.get("request_expires_at")
     return PendingConsent(
-        consent_id=str(consent["id"]),
-        status=str(consent.get("status", "pending")),
-        groups=tuple(terms.get("groups") or terms.get("indicator_groups") or ()),
-        required_clauses=tuple(consent.get("required_clauses") or consent.get("clauses") or ()),
-        data_life_days=terms.get("data_life_days"),
+        consent_id=str(answer["id"]),
+        status=str(answer["status"]),
+        groups=tuple(answer["groups"]),
+        data_life_days=int(answer["data_life_days"]),
+        letter_hash=answer.get("letter_hash"),
+        required_clauses=tuple(answer.get("required_clauses") or ()),
         expires_at=dt.datetime.fromisoformat(expires) if expires else None,
     )
 
 
-def _received(consent_id: str, answer: Mapping[str, Any]) -> ReceivedIndicatorSet:
-    indicators = answer["indicators"]
-    values: dict[str, Any] = {}
-    versions: dict[str, str] = {}
-    groups: dict[str, str] = {}
-    for item in indicators:
-        name = str(item.get("name") or item.get("id"))
-        values[name] = item.get("value")
-        versions[name] = str(item.get("definition_version") or item.get("version"))
-        groups[name] = str(item.get("group", ""))
-    return ReceivedIndicatorSet(
-        consent_id=consent_id,
-        as_of=dt.date.fromisoformat(answer["as_of"]),
-        values=values,
-        versions=versions,
-        groups=groups,
-        data_life_days=int(answer.get("data_life_days") or answer.get("consent", {}).get("data_life_days") or 30),
-    )
+def received_indicators(answer: Mapping[str, Any]) -> ReceivedIndicatorSet:
+    try:
+        items = answer["indicators"]
+        return ReceivedIndicatorSet(
+            consent_id=str(answer["consent_id"]),
+            as_of=dt.date.fromisoformat(answer["as_of"]),
+            values={str(i["name"]): i.get("value") for i in items},
+            versions={str(i["name"]): str(i["definition_version"]) for i in items},
+            groups={str(i["name"]): str(i["group"]) for i in items},
+        )
+    except (KeyError, TypeError, ValueError) as err:
+        raise UpstreamUnavailable(f"the government node answered an unreadable release: {err}") from None
 
 
-__all__ = ["HttpGovClient"]
+__all__ = ["HttpGovClient", "http_client", "pending_consent", "received_indicators"]

@@ -12,12 +12,25 @@ from puhui.core.ids import SubjectKind
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
+class ConsentTerms:
+    """What the bank asks the applicant to allow: a one-time read for a loan application by default."""
+
+    purpose: str = "loan_application"
+    lookback_months: int = 60
+    data_life_days: int = 365  # how long the bank may keep what it receives
+    validity_days: int = 30
+    fetch_type: str = "one_time"
+    frequency_count: int = 1
+    frequency_unit: str = "consent"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
 class ConsentRequest:
     subject_kind: SubjectKind
-    subject_id: str  # plaintext: it crosses to the government node inside TLS only, which pseudonymizes it
-    purpose: str
+    subject_id: str  # plaintext: it crosses to the government node only, which pseudonymizes it
     groups: tuple[str, ...]
-    reference: str  # the bank's application id, so the letter and the audit can name it
+    terms: ConsentTerms
+    reference: str  # the bank's application id (for the bank's own log; the node issues its own consent id)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -27,8 +40,9 @@ class PendingConsent:
     consent_id: str
     status: str
     groups: tuple[str, ...]
+    data_life_days: int
+    letter_hash: str | None = None
     required_clauses: tuple[str, ...] = ()
-    data_life_days: int | None = None
     expires_at: dt.datetime | None = None
 
 
@@ -41,7 +55,6 @@ class ReceivedIndicatorSet:
     values: Mapping[str, Any]
     versions: Mapping[str, str]
     groups: Mapping[str, str]  # indicator name -> its group
-    data_life_days: int  # how long the consent lets the bank keep them
 
 
 class GovGateway(Protocol):
@@ -56,9 +69,10 @@ class GovGateway(Protocol):
         subject_id: str,
         groups: Sequence[str],
         *,
+        purpose: str,
         as_of: dt.date | None = None,
         idempotency_key: str,
     ) -> ReceivedIndicatorSet: ...
 
 
-__all__ = ["ConsentRequest", "GovGateway", "PendingConsent", "ReceivedIndicatorSet"]
+__all__ = ["ConsentRequest", "ConsentTerms", "GovGateway", "PendingConsent", "ReceivedIndicatorSet"]

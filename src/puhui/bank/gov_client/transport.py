@@ -1,11 +1,12 @@
 """Signed, bounded, retried calls to the government node, and its errors mapped back to ``puhui.core.errors``.
 
 Every request is signed (``puhui.core.signing``) over method, path, body digest, timestamp and a fresh nonce —
-a retry is signed anew, since a reused nonce is refused as a replay. Retries are made safe by the
-``Idempotency-Key`` header: the government node answers a repeated key with the first answer instead of doing
-the work (and counting a consent use) twice. Only failures that may not have reached the node, or that the node
-calls temporary (502/503/504), are retried; everything else is the node's answer and is raised as the
-matching ``PuhuiError`` with the node's machine-readable code.
+a retry is signed anew, since a reused nonce is refused as a replay. A request that changes state is retried
+only when it carries an ``Idempotency-Key`` (the same key on every attempt) and only when the attempt cannot
+have done the work: the connection was never made, or the node answered 502/503/504 (its transaction rolled
+back). A timeout after the request was sent is not retried — a one-time consent could be spent twice — and
+surfaces as ``UpstreamUnavailable``. Reads (GET) are retried on any transport failure. Everything else is the
+node's answer, raised as the matching ``PuhuiError`` with the node's machine-readable code.
 """
 
 from __future__ import annotations
@@ -42,14 +43,14 @@ ERROR_BY_STATUS: dict[int, type[PuhuiError]] = {
 
 
 class SignedTransport:
-    """One institution's calls to one government node."""
+    """Calls to one government node, signed with one institution's key (unsigned calls need no key)."""
 
     def __init__(
         self,
         http: httpx.Client,
         *,
-        key_id: str,
-        private_key: Ed25519PrivateKey,
+        key_id: str | None = None,
+        private_key: Ed25519PrivateKey | None = None,
         retries: int = 2,
         backoff_seconds: float = 0.05,
         clock: Callable[[], float] = time.time,
@@ -72,8 +73,6 @@ class SignedTransport:
         headers: Mapping[str, str] | None = None,
     ) -> Any:
         """Send and return the decoded JSON answer; raise the mapped error otherwise."""
-        if method.upper() != "GET" and idempotency_key is None and self.retries:
-            raise ValueError("a request that changes state is retried only with an idempotency key")
         content = b"" if body is None else json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
         attempts = 1 + (self.retries if method.upper() == "GET" or idempotency_key else 0)
         last: Exception | None = None
@@ -84,6 +83,8 @@ class SignedTransport:
             if idempotency_key:
                 request_headers[IDEMPOTENCY_HEADER] = idempotency_key
             if signed:
+                if self.private_key is None or self.key_id is None:
+                    raise ValueError("this transport has no institution key to sign with")
                 url_path = self.http.build_request(method, path).url.raw_path.decode()
                 signature = sign_request(
                     self.private_key, self.key_id, method, url_path, content, timestamp=int(self.clock())
@@ -91,9 +92,14 @@ class SignedTransport:
                 request_headers.update(signature.headers())
             try:
                 response = self.http.request(method, path, content=content or None, headers=request_headers)
-            except httpx.TransportError as err:  # connection refused, reset, timed out: may be retried
+            except (httpx.ConnectError, httpx.ConnectTimeout) as err:  # never reached the node: safe to resend
                 last = err
                 continue
+            except httpx.TransportError as err:  # may have reached it: only a read is sent again
+                last = err
+                if method.upper() == "GET":
+                    continue
+                break
             if response.status_code in RETRY_STATUSES:
                 last = _error(response)
                 continue
