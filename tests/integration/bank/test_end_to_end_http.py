@@ -1,0 +1,116 @@
+"""Issue 7's acceptance over HTTP: both nodes as real uvicorn processes on loopback.
+
+A synthetic applicant goes from application to a decision with reasons; a dishonest debtor is declined with
+that reason; with the government node down, nothing is approved.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+import httpx
+import pytest
+
+from puhui.bank.gov_client.applicant import ApplicantAgent
+from puhui.cli._processes import admit_bank, bank_node, gov_node
+from tests.support.bank_acceptance import GROUPS, register_champion, resident_id
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def nodes(tmp_path_factory):
+    root = tmp_path_factory.mktemp("nodes")
+    token = secrets.token_hex(16)
+    reader = {"PUHUI_GOV_INDICATOR_READER": "tests.support.bank_acceptance:indicator_reader"}
+    gov = gov_node(root / "gov", token, reader).start()
+    try:
+        key_file = root / "bank" / "gov-key.pem"
+        institution = admit_bank(gov.base_url, token, GROUPS, key_file)
+        model = register_champion(root / "bank", f"sqlite:///{root / 'bank' / 'bank' / 'state.db'}")
+        bank = bank_node(root / "bank", gov.base_url, institution, key_file, GROUPS).start()
+    except BaseException:
+        gov.stop()
+        raise
+    with httpx.Client(base_url=bank.base_url, timeout=10.0) as client:
+        yield {"gov": gov, "bank": bank, "client": client, "model": model, "applicant": ApplicantAgent(gov.base_url)}
+    bank.stop()
+    gov.stop()
+
+
+def apply(nodes, application_id, subject, amount="150000"):
+    client = nodes["client"]
+    submitted = client.post(
+        "/v1/applications",
+        json={
+            "application_id": application_id,
+            "subject_id": subject,
+            "product": "resident_credit",
+            "amount": amount,
+            "term_months": 12,
+        },
+    )
+    assert submitted.status_code == 202, submitted.text
+    state = submitted.json()
+    assert state["status"] == "awaiting_consent"
+    nodes["applicant"].sign_consent(state["consent_id"], subject, "李四")
+    return client.post(f"/v1/applications/{application_id}/decision")
+
+
+def test_a_synthetic_applicant_goes_from_application_to_a_decision_with_reasons(nodes):
+    decided = apply(nodes, "E2E-1", resident_id(1))
+    assert decided.status_code == 200, decided.text
+    decision = decided.json()["decision"]
+    assert decision["model_version"] == nodes["model"] and decision["indicators_as_of"] == "2026-02-28"
+    assert decision["outcome"] == "approve" and float(decision["limit"]) < 150_000  # the grade cut the amount
+    codes = [r["code"] for r in decision["reasons"]]
+    assert codes[0] == "LIMIT_REDUCED_GRADE" and 2 <= len(codes) <= 4
+    assert any(code.startswith("M_INDICATOR_") for code in codes)  # the model's adverse contributions
+    assert all(r["zh"] and r["en"] for r in decision["reasons"])
+    assert decision["shadow"]["ruleset"] == "pilot@2"
+    offer = decision["offer"]
+    assert offer["annual_rate"] == decision["annual_rate"] and float(offer["total_interest"]) > 0
+    assert nodes["client"].post("/v1/applications/E2E-1/decision").json()["decision"] == decision  # idempotent
+
+
+def test_a_dishonest_debtor_is_declined_with_that_reason(nodes):
+    decided = apply(nodes, "E2E-2", resident_id(2), amount="20000")
+    assert decided.status_code == 200, decided.text
+    decision = decided.json()["decision"]
+    assert decision["outcome"] == "decline" and decision["limit"] is None
+    assert decision["reasons"][0]["code"] == "KO_DISHONEST_DEBTOR"
+    assert decision["reasons"][0]["zh"] == "申请人当前在失信被执行人名单上"
+
+
+def test_with_the_gov_node_down_nothing_is_approved(nodes):
+    client = nodes["client"]
+    submitted = client.post(
+        "/v1/applications",
+        json={
+            "application_id": "E2E-3",
+            "subject_id": resident_id(3),
+            "product": "resident_credit",
+            "amount": "20000",
+            "term_months": 12,
+        },
+    )
+    state = submitted.json()
+    nodes["applicant"].sign_consent(state["consent_id"], resident_id(3), "王五")
+    nodes["gov"].stop()
+    decided = client.post("/v1/applications/E2E-3/decision")
+    assert decided.status_code == 202
+    assert decided.json()["status"] == "waiting" and decided.json()["decision"] is None
+    assert decided.json()["reasons"][0]["code"] == "GOV_UNAVAILABLE"
+    new = client.post(
+        "/v1/applications",
+        json={
+            "application_id": "E2E-4",
+            "subject_id": resident_id(4),
+            "product": "resident_credit",
+            "amount": "20000",
+            "term_months": 12,
+        },
+    )
+    assert new.status_code == 202 and new.json()["status"] == "waiting"
+    outcomes = client.get("/v1/decisions").json()["counts"]
+    assert outcomes.get("approve", 0) == 1  # only applicant 1, decided while the node was up
