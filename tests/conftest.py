@@ -22,6 +22,8 @@ def spark_engine() -> Iterator[Any]:
         pytest.skip("Spark needs a Java runtime")
     from puhui.engines.spark_engine import SparkConfig, SparkEngine
 
-    engine = SparkEngine(SparkConfig(master="local[2]", shuffle_partitions=2, driver_memory="2g"))
+    # Small data: whole-stage code generation and adaptive planning cost more than they save.
+    small = {"spark.sql.codegen.wholeStage": "false", "spark.sql.adaptive.enabled": "false"}
+    engine = SparkEngine(SparkConfig(master="local[2]", shuffle_partitions=2, driver_memory="2g", options=small))
     yield engine
     engine._session.stop()

@@ -4,7 +4,7 @@ worked out by hand, point in time, on DuckDB and on Spark alike."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -12,11 +12,13 @@ import pyarrow as pa
 import pytest
 
 from puhui.core.ids import SubjectKind
-from puhui.core.indicators import IndicatorSet
+from puhui.core.indicators import IndicatorSet, load_indicators
 from puhui.engines import DuckDBEngine
 from puhui.engines.base import Engine
+from puhui.gov.credit_loop.model import BlackListEntry
+from puhui.gov.indicators.blacklist import BLACK_LIST, bank_reported_supplement
 from puhui.gov.indicators.snapshot import compute
-from tests.support.indicator_lake import build_test_lake, test_indicators
+from tests.support.indicator_lake import at, build_test_lake, d, test_indicators, write_batch
 
 ENGINES = [
     pytest.param("duckdb", id="duckdb"),
@@ -115,9 +117,57 @@ def test_a_snapshot_data_set_is_its_latest_batch_received_by_the_as_of(
     assert after == {"E1-x": {"debtor_now": True, "debtor_cases_36m": "1", "tax_grade": "C"}}
 
 
-def test_one_subject_alone_gets_the_values_it_gets_in_the_population(
-    engine: Engine, lake: Path, definitions: IndicatorSet
-) -> None:
+def test_one_subject_alone_gets_the_values_it_gets_in_the_population(lake: Path, definitions: IndicatorSet) -> None:
+    engine = DuckDBEngine()  # the subject filter is engine-neutral Ibis; DuckDB is enough here
     everyone = _rows(compute(engine, lake, definitions, SubjectKind.PERSON, dt.date(2025, 3, 5))[0])
     alone = _rows(compute(engine, lake, definitions, SubjectKind.PERSON, dt.date(2025, 3, 5), subjects=["P1-b"])[0])
     assert alone == {"P1-b": everyone["P1-b"]}
+
+
+def test_bank_reported_defaults_join_the_black_list_point_in_time(engine: Engine, tmp_path: Path) -> None:
+    """The commission's snapshot lists P1-a; banks reported P1-b (listed 1 Feb) and P1-c (removed 20 Feb)."""
+    definitions = load_indicators()
+    black_list = definitions.catalog.get(BLACK_LIST)
+    write_batch(
+        tmp_path,
+        black_list,
+        "b1",
+        at("2025-01-05"),
+        [{"subject": "P1-a", "subject_kind": "自然人", "list_type": "失信被执行人", "listed_date": d("2024-06-01")}],
+    )
+
+    def entry(subject: str, listed: str, removed: str | None) -> BlackListEntry:
+        return BlackListEntry(
+            subject_pseudonym=subject,
+            subject_kind="自然人",
+            list_type="金融借款违约",
+            listed_reason="违约",
+            recognised_by="银行",
+            decision_no=f"L-{subject}",
+            listed_date=d(listed),
+            valid_until=d("2030-01-01"),
+            removed_date=d(removed) if removed else None,
+            removal_reason="信用修复" if removed else None,
+            disputed=False,
+            amount_band="1-5万",
+        )
+
+    supplement = bank_reported_supplement(
+        _Entries([entry("P1-b", "2025-02-01", None), entry("P1-c", "2025-01-10", "2025-02-20")]), definitions.catalog
+    )
+    wanted = ["ndrc_blacklist_now", "ndrc_blacklist_loan_default_now"]
+
+    def flags(day: str) -> dict[str, list[bool]]:
+        table = compute(engine, tmp_path, definitions, SubjectKind.PERSON, d(day), supplements=supplement)[0]
+        return {row["subject"]: [row[w] for w in wanted] for row in table.select(["subject", *wanted]).to_pylist()}
+
+    assert flags("2025-01-15") == {"P1-a": [True, False], "P1-c": [True, True]}
+    assert flags("2025-03-01") == {"P1-a": [True, False], "P1-b": [True, True], "P1-c": [False, False]}
+
+
+class _Entries:
+    def __init__(self, entries: list[BlackListEntry]) -> None:
+        self._entries = entries
+
+    def entries(self, subject_pseudonyms: Sequence[str] | None = None) -> list[BlackListEntry]:
+        return self._entries

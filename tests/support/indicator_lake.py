@@ -15,9 +15,10 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from puhui.core.catalog import Catalog, DatasetSpec, FieldType, parse_catalog_documents
+from puhui.core.catalog import Catalog, DatasetSpec, parse_catalog_documents
 from puhui.core.indicators import IndicatorSet, parse_indicator_documents
 from puhui.gov.indicators.lake import dataset_path
+from puhui.gov.lake.schema import lake_schema
 
 CATALOG = {
     "tcourt.yaml": """
@@ -183,29 +184,6 @@ def test_catalog() -> Catalog:
 
 def test_indicators(extra: dict[str, str] | None = None) -> IndicatorSet:
     return parse_indicator_documents({**INDICATORS, **(extra or {})}, test_catalog())
-
-
-_ARROW_TYPES = {
-    FieldType.STR: pa.string(),
-    FieldType.CODE: pa.string(),
-    FieldType.YM: pa.date32(),  # the first day of the month
-    FieldType.DATE: pa.date32(),
-    FieldType.DATETIME: pa.timestamp("us"),
-    FieldType.DECIMAL: pa.decimal128(38, 6),
-    FieldType.INT: pa.int64(),
-    FieldType.BOOL: pa.bool_(),
-}
-
-
-def lake_schema(dataset: DatasetSpec) -> pa.Schema:
-    fields = [pa.field("subject", pa.string())]
-    fields += [pa.field(f.name, _ARROW_TYPES[f.type]) for f in dataset.fields if f.type in _ARROW_TYPES]
-    fields += [
-        pa.field("_batch_id", pa.string()),
-        pa.field("_received_at", pa.timestamp("us", tz="UTC")),
-        pa.field("_row", pa.int64()),
-    ]
-    return pa.schema(fields)
 
 
 def write_batch(

@@ -333,6 +333,9 @@ class IndicatorGroup(_Frozen):
     name: Text
     description: Text
     sensitive: bool
+    # Income, deposits, real estate or tax facts: the subject must be told the possible adverse consequences
+    # before consenting (征信业管理条例 art. 14), so the letter gives the group its own clause.
+    income_or_property: bool = False
     indicators: tuple[Indicator, ...] = Field(min_length=1)
 
     @model_validator(mode="before")

@@ -26,6 +26,7 @@ class SparkConfig(BaseModel):
     shuffle_partitions: int = 8
     driver_memory: str = "4g"
     stop_on_close: bool = False
+    options: dict[str, str] = {}  # further spark.* settings, e.g. for small test data
 
 
 def spark_session(config: SparkConfig) -> Any:
@@ -33,7 +34,7 @@ def spark_session(config: SparkConfig) -> Any:
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     from pyspark.sql import SparkSession
 
-    return (
+    builder = (
         SparkSession.builder.master(config.master)
         .appName("puhui")
         .config("spark.driver.host", "127.0.0.1")
@@ -44,8 +45,10 @@ def spark_session(config: SparkConfig) -> Any:
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
-        .getOrCreate()
     )
+    for key, value in config.options.items():
+        builder = builder.config(key, value)
+    return builder.getOrCreate()
 
 
 class SparkEngine(Engine):

@@ -152,17 +152,34 @@ def point_in_time_rows(
     kind: SubjectKind,
     as_of: AsOf,
     latest_batch: str | None,
+    supplement: ir.Table | None = None,
 ) -> ir.Table:
-    """The rows of one data set that the lake knew at the end of the as-of day, for one kind of subject."""
-    predicates = [received_before(table[RECEIVED_COLUMN], as_of.received_before)]
+    """The rows of one data set that the lake knew at the end of the as-of day, for one kind of subject.
+
+    ``supplement`` holds records of the data set that reach the node another way (the defaults banks report
+    back for the black list): they are read point in time too, but never replaced by a snapshot batch."""
+    rows = table.filter(*_known_by(table, dataset, kind, as_of))
     if dataset.delivery.mode is DeliveryMode.SNAPSHOT:
         # Each delivery replaces the previous state: the latest batch received by then is the whole truth.
-        predicates.append(table[BATCH_COLUMN] == ibis.literal(latest_batch or "", type="string"))
+        rows = rows.filter(rows[BATCH_COLUMN] == ibis.literal(latest_batch or "", type="string"))
+    if supplement is None:
+        return rows
+    aligned = supplement.select(
+        **{
+            name: supplement[name].cast(dtype) if name in supplement.columns else ibis.null(dtype)
+            for name, dtype in table.schema().items()
+        }
+    )
+    return rows.union(aligned.filter(*_known_by(aligned, dataset, kind, as_of)))
+
+
+def _known_by(table: ir.Table, dataset: DatasetSpec, kind: SubjectKind, as_of: AsOf) -> list[ir.BooleanValue]:
+    predicates = [received_before(table[RECEIVED_COLUMN], as_of.received_before)]
     if dataset.event_date is not None:
         predicates.append(_on_or_before(table[dataset.event_date], as_of.day))
     if dataset.subject is SubjectScope.BOTH:
         predicates.append(table[SUBJECT_COLUMN].startswith(_KIND_PREFIX[kind]))
-    return table.filter(*predicates)
+    return predicates
 
 
 def _latest_first(table: ir.Table, order_by: str | None) -> list[ir.Value]:
@@ -264,11 +281,13 @@ def compile_snapshot(
     kind: SubjectKind,
     as_of: AsOf,
     latest_batches: Mapping[str, str | None],
+    supplements: Mapping[str, ir.Table] | None = None,
 ) -> ir.Table:
     """One row per subject of ``kind`` known to any source: ``subject`` and one column per indicator (by id).
 
     ``tables`` maps each source data set id to its lake table; ``latest_batches`` names, for snapshot-mode data
-    sets, the latest batch received by the as-of cut-off (``None`` when there is none yet).
+    sets, the latest batch received by the as-of cut-off (``None`` when there is none yet); ``supplements`` adds
+    records of a data set that reach the node outside the lake (``point_in_time_rows``).
     """
     chosen = sorted((i for i in indicators if i.applies_to(kind)), key=lambda i: (i.group, i.id))
     if not chosen:
@@ -279,7 +298,8 @@ def compile_snapshot(
     results: list[ir.Table] = []
     for dataset_id, members in by_dataset.items():
         dataset = catalog.get(dataset_id)
-        rows = point_in_time_rows(tables[dataset_id], dataset, kind, as_of, latest_batches.get(dataset_id))
+        extra = (supplements or {}).get(dataset_id)
+        rows = point_in_time_rows(tables[dataset_id], dataset, kind, as_of, latest_batches.get(dataset_id), extra)
         results.extend(_dataset_results(rows, dataset, members, as_of))
     population = ibis.union(*(r.select(SUBJECT_COLUMN) for r in results), distinct=True)
     joined = population

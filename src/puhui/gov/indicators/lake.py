@@ -1,8 +1,5 @@
-"""Where the indicators find the lake: one Parquet folder per data set, and its lineage columns.
-
-The layout is the ingestion's (``docs/lake.md``): a data set's rows carry the subject's pseudonym in
-``subject``, the typed catalog fields, and the lineage columns ``_batch_id``, ``_received_at`` and ``_row``.
-This module is the one place the indicators depend on that layout.
+"""Where the indicators find the lake (``docs/lake.md``, owned by ``puhui.gov.lake``) and how they read it
+point in time: rows received before a cut-off, and for snapshot data sets the latest batch received by then.
 """
 
 from __future__ import annotations
@@ -15,24 +12,20 @@ import ibis
 import ibis.expr.types as ir
 
 from puhui.core.errors import NotFound
+from puhui.gov.lake.schema import BATCH_COLUMN, LINEAGE_COLUMNS, RECEIVED_COLUMN, ROW_COLUMN, SUBJECT_COLUMN
+from puhui.gov.lake.store import Lake
 
 CITY_TIME = ZoneInfo("Asia/Shanghai")
-SUBJECT_COLUMN = "subject"
-BATCH_COLUMN = "_batch_id"
-RECEIVED_COLUMN = "_received_at"
-ROW_COLUMN = "_row"
-LINEAGE_COLUMNS = (BATCH_COLUMN, RECEIVED_COLUMN, ROW_COLUMN)
 
 
 def dataset_path(lake: Path, dataset_id: str) -> Path:
     """The folder holding one data set's Parquet files."""
-    provider, _, short = dataset_id.partition(".")
-    return lake / provider / short
+    return Lake(lake).dataset_dir(dataset_id)
 
 
 def has_dataset(lake: Path, dataset_id: str) -> bool:
     folder = dataset_path(lake, dataset_id)
-    return folder.is_dir() and any(folder.rglob("*.parquet"))
+    return folder.is_dir() and any(folder.glob("batch_id=*/part-*.parquet"))
 
 
 def require_dataset(lake: Path, dataset_id: str) -> Path:

@@ -15,11 +15,12 @@ import os
 import shutil
 import sqlite3
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -91,13 +92,18 @@ def snapshot_name(as_of: dt.date, definitions_version: str) -> str:
     return f"{as_of.isoformat()}_{definitions_version}"
 
 
-def load_sources(engine: Engine, lake: Path, indicators: Sequence[Indicator]) -> tuple[dict[str, ir.Table], list[str]]:
-    """The lake tables the indicators read, and the ids of indicators whose data set the lake lacks."""
+def load_sources(
+    engine: Engine, lake: Path, indicators: Sequence[Indicator], supplements: Mapping[str, pa.Table] | None = None
+) -> tuple[dict[str, ir.Table], list[str]]:
+    """The lake tables the indicators read, and the ids of indicators whose data set the lake lacks (a data set
+    known only from a supplement reads as an empty lake table beside it)."""
     tables: dict[str, ir.Table] = {}
     absent: set[str] = set()
     for dataset_id in dict.fromkeys(i.source.dataset for i in indicators):
         if has_dataset(lake, dataset_id):
             tables[dataset_id] = engine.read_parquet(dataset_path(lake, dataset_id))
+        elif supplements and dataset_id in supplements:
+            tables[dataset_id] = ibis.memtable(supplements[dataset_id].slice(0, 0))
         else:
             absent.add(dataset_id)
     return tables, sorted(i.id for i in indicators if i.source.dataset in absent)
@@ -123,19 +129,24 @@ def compute(
     as_of: dt.date,
     *,
     subjects: Sequence[str] | None = None,
+    supplements: Mapping[str, pa.Table] | None = None,
 ) -> tuple[pa.Table, list[str]]:
     """Indicators of every subject of ``kind`` (or only ``subjects``) as of ``as_of``: the table sorted by
-    subject, and the ids left out because their data set is not in the lake."""
+    subject, and the ids left out because their data set is not in the lake. ``supplements`` adds rows of a
+    data set that reach the node outside the lake (``blacklist.bank_reported_supplement``)."""
     chosen = definitions.for_subject(kind)
-    tables, unavailable = load_sources(engine, lake, chosen)
+    tables, unavailable = load_sources(engine, lake, chosen, supplements)
+    extra = {k: ibis.memtable(v) for k, v in (supplements or {}).items() if k in tables}
     if subjects is not None:
-        tables = {k: t.filter(t[SUBJECT_COLUMN].isin(list(subjects))) for k, t in tables.items()}
+        wanted = list(subjects)
+        tables = {k: t.filter(t[SUBJECT_COLUMN].isin(wanted)) for k, t in tables.items()}
+        extra = {k: t.filter(t[SUBJECT_COLUMN].isin(wanted)) for k, t in extra.items()}
     usable = [i for i in chosen if i.id not in unavailable]
     if not usable:
         return pa.table({SUBJECT_COLUMN: pa.array([], pa.string())}), unavailable
     point = AsOf(as_of)
     batches = latest_batches(engine, tables, definitions, point)
-    plan = compile_snapshot(tables, usable, definitions.catalog, kind, point, batches)
+    plan = compile_snapshot(tables, usable, definitions.catalog, kind, point, batches, extra)
     result = engine.execute(plan)
     return normalize(result, usable), unavailable
 
@@ -159,6 +170,7 @@ def build_snapshot(
     definitions: IndicatorSet,
     as_of: dt.date,
     *,
+    supplements: Mapping[str, pa.Table] | None = None,
     progress: Progress | None = None,
 ) -> SnapshotInfo:
     """Compute every subject's indicators as of ``as_of`` and write them as a new snapshot under ``root``."""
@@ -174,7 +186,7 @@ def build_snapshot(
     tables: dict[SubjectKind, pa.Table] = {}
     for number, kind in enumerate(KINDS):
         _report(progress, f"computing {kind.value} indicators ({engine.type})", number * 2, steps)
-        table, missing = compute(engine, lake, definitions, kind, as_of)
+        table, missing = compute(engine, lake, definitions, kind, as_of, supplements=supplements)
         unavailable.update(missing)
         _report(progress, f"writing {table.num_rows:,} {kind.value} rows", number * 2 + 1, steps)
         pq.write_table(table, staging / f"{kind.value}.parquet", row_group_size=64_000, compression="zstd")
