@@ -177,8 +177,9 @@ DEMO_VALUES: tuple[IndicatorValue, ...] = (
 )
 
 
-def demo_indicator_reader(as_of: dt.date | None = None) -> InMemoryIndicatorReader:
-    """Every subject answers the same demo values: for demos and the benchmark, never for decisions."""
+def demo_indicator_reader(settings: object = None, *, as_of: dt.date | None = None) -> InMemoryIndicatorReader:
+    """Every subject answers the same demo values: for demos and the benchmark, never for decisions. (Takes the
+    node's settings, unused, to fit ``PUHUI_GOV_INDICATOR_READER=puhui.gov.queries.reader:demo_indicator_reader``.)"""
     return InMemoryIndicatorReader(DEMO_GROUPS, as_of=as_of or dt.date.today(), default=DEMO_VALUES)
 
 
