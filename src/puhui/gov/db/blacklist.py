@@ -20,7 +20,9 @@ class SqlBlackListReader:
     def entries(self, subject_pseudonyms: Sequence[str] | None = None) -> list[BlackListEntry]:
         with self._engine.connect() as connection:
             listings = SqlListingRepository(connection).all(subject_pseudonyms)
-            names = dict(connection.execute(sa.select(t.institutions.c.id, t.institutions.c.name)).tuples().all())
+            names = {
+                row.id: row.name for row in connection.execute(sa.select(t.institutions.c.id, t.institutions.c.name))
+            }
         return [listing.as_entry(names.get(listing.institution_id, listing.institution_id)) for listing in listings]
 
 
