@@ -237,6 +237,10 @@ class IndicatorQueryCreate(_In):
     subject_id: SubjectNumber
     purpose: Code
     groups: GroupList
+    as_of: dt.date | None = Field(
+        default=None,
+        description="a past cut-off date (a bank replaying the applications it decided before); default the latest",
+    )
 
 
 class IndicatorPublic(BaseModel):

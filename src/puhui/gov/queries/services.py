@@ -9,7 +9,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
 
-from puhui.core.errors import InvalidIdentifier, PermissionDenied
+from puhui.core.errors import InvalidIdentifier, PermissionDenied, ValidationError
 from puhui.core.ids import parse_subject_id
 from puhui.core.pseudonym import Pseudonymizer
 from puhui.gov.audit.model import Actor, AuditEvent, EventType, Outcome
@@ -157,15 +157,21 @@ def release_indicators(
     pseudonymizer: Pseudonymizer,
     actor: Actor,
     now: dt.datetime,
+    as_of: dt.date | None = None,
 ) -> Release:
-    """Indicators of one subject under one consent, or ``PermissionDenied`` with the reason (audited)."""
+    """Indicators of one subject under one consent, or ``PermissionDenied`` with the reason (audited).
+    ``as_of`` asks for the indicators as they were on a past day (point in time), never a future one."""
+    if as_of is not None and as_of > now.date():
+        raise ValidationError("the as-of date of a query cannot be in the future", code="as_of_in_future")
     with uow:
         checked = _check(uow, institution, purpose, item, pseudonymizer, now)
     indicators = None
     if checked.refusal is None and checked.consent is not None and checked.pseudonym is not None:
         # Read before counting the use, outside the transaction: no lock is held while the engine works, and a
         # use lost to a race below discards what was read.
-        indicators = reader.read(checked.pseudonym, item.groups, lookback_months=checked.consent.terms.lookback_months)
+        indicators = reader.read(
+            checked.pseudonym, item.groups, as_of=as_of, lookback_months=checked.consent.terms.lookback_months
+        )
     with uow:
         outcome = _settle(uow, checked, institution, purpose, indicators, actor, now)
         uow.commit()

@@ -27,6 +27,7 @@ def query(
         pseudonymizer=node.pseudonymizer,
         actor=actor,
         now=node.now(),
+        as_of=body.as_of,
     )
     return ReleasePublic.of(release)
 
