@@ -238,13 +238,14 @@ def verify_chain(records: Sequence[AuditRecord], head: AuditHead | None) -> list
     if head is not None:
         top = ordered[-1].seq if ordered else 0
         if top < head.seq:
-            found(top + 1, Tampering.DELETED, f"records {top + 1}–{head.seq} were deleted from the end")
+            cut = f"{top + 1}" if top + 1 == head.seq else f"{top + 1}–{head.seq}"
+            found(top + 1, Tampering.DELETED, f"record {cut} deleted from the end (the service wrote up to {head.seq})")
         elif top > head.seq:
-            extra = f"{head.seq + 1}" if top == head.seq + 1 else f"{head.seq + 1}–{top}"
+            appended = f"{head.seq + 1}" if top == head.seq + 1 else f"{head.seq + 1}–{top}"
             found(
                 head.seq + 1,
                 Tampering.INSERTED,
-                f"record {extra} appended outside the service (it wrote up to record {head.seq})",
+                f"record {appended} appended outside the service (it wrote up to record {head.seq})",
             )
         elif top and by_seq[top].hash != head.hash:
             found(top, Tampering.EDITED, f"record {top} was rewritten: its hash is not the one the service wrote")
