@@ -64,10 +64,11 @@ def indicator_labels() -> dict[str, Text]:
 
 
 def default_groups(settings: BankSettings) -> tuple[str, ...]:
-    """The indicator groups an application's consent asks for: as configured, or every non-sensitive group."""
+    """The indicator groups an application's consent asks for: as configured, or every group (the sensitive ones
+    with the letter's separate clauses the applicant accepts or not)."""
     if settings.bank_indicator_groups:
         return tuple(g.strip() for g in settings.bank_indicator_groups.split(",") if g.strip())
-    return tuple(sorted(g.id for g in load_indicators().groups.values() if not g.sensitive))
+    return tuple(sorted(load_indicators().groups))
 
 
 def bootstrap(settings: BankSettings | None = None, gov: GovGateway | None = None) -> BankNode:

@@ -36,7 +36,7 @@ class BankSettings(PuhuiSettings):
         default="pilot@2", description="a rule set run in shadow beside the champion; empty for none"
     )
     bank_indicator_groups: str | None = Field(
-        default=None, description="comma-separated indicator groups a consent asks for; default: every ordinary group"
+        default=None, description="comma-separated indicator groups a consent asks for; default: every group"
     )
     bank_consent_lookback_months: int = Field(default=60, ge=1, le=60, description="lookback an application asks")
     bank_consent_data_life_days: int = Field(

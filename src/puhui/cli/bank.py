@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -58,6 +60,28 @@ def migrate_database() -> None:
         engine, _ = open_store(settings)
         engine.dispose()
     console.print(f"bank database ready: {settings.database_url}")
+
+
+@app.command("load")
+def load(
+    path: Annotated[Path, typer.Argument(help="a synthetic city folder, or its bank/ folder")],
+    as_json: AsJson = False,
+) -> None:
+    """Load the bank's own data (customers, deposits, past applications) into its store, replacing the last load."""
+    from puhui.bank.bootstrap import open_store
+    from puhui.bank.own_data.loader import load_own_data
+
+    with user_errors():
+        engine, sessions = open_store(BankSettings())
+        summary = load_own_data(sessions, path)
+        engine.dispose()
+    if as_json:
+        print_json(dataclasses.asdict(summary))
+    else:
+        console.print(
+            f"loaded {summary.customers:,} customers, {summary.deposit_months:,} deposit months and "
+            f"{summary.past_applications:,} past applications"
+        )
 
 
 @app.command("purge")

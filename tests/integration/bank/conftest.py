@@ -64,7 +64,7 @@ class Bank:
     applicant: ApplicantAgent
     clock: list
 
-    def application(self, app_id="A1", subject=None, amount=20_000, product="resident_credit"):
+    def application(self, app_id="A1", subject=None, amount=20_000, product="P-CONSUMER"):
         subject = subject or resident_id(1)
         return Application(app_id, SubjectKind.PERSON, subject, product, Decimal(amount), 12, dt.date(2025, 6, 1))
 

@@ -17,7 +17,7 @@ def body(**overrides):
     return {
         "application_id": "A1",
         "subject_id": resident_id(1),
-        "product": "resident_credit",
+        "product": "P-CONSUMER",
         "amount": "20000",
         "term_months": 12,
         "applied_on": "2025-06-01",

@@ -45,7 +45,7 @@ def apply(nodes, application_id, subject, amount="150000"):
         json={
             "application_id": application_id,
             "subject_id": subject,
-            "product": "resident_credit",
+            "product": "P-CONSUMER",
             "amount": amount,
             "term_months": 12,
         },
@@ -89,7 +89,7 @@ def test_with_the_gov_node_down_nothing_is_approved(nodes):
         json={
             "application_id": "E2E-3",
             "subject_id": resident_id(3),
-            "product": "resident_credit",
+            "product": "P-CONSUMER",
             "amount": "20000",
             "term_months": 12,
         },
@@ -106,7 +106,7 @@ def test_with_the_gov_node_down_nothing_is_approved(nodes):
         json={
             "application_id": "E2E-4",
             "subject_id": resident_id(4),
-            "product": "resident_credit",
+            "product": "P-CONSUMER",
             "amount": "20000",
             "term_months": 12,
         },

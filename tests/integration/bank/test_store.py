@@ -18,7 +18,7 @@ def application(app_id="A1"):
         app_id,
         SubjectKind.PERSON,
         "11010519491231002X",
-        "resident_credit",
+        "P-CONSUMER",
         Decimal("123456789012.34"),
         12,
         dt.date(2026, 3, 1),

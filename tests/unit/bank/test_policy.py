@@ -34,7 +34,7 @@ CONTRIBUTIONS = {
 LABELS = {"indicator.si_months": Text(zh="社保缴纳月数", en="months of social insurance paid")}
 
 
-def application(amount=50_000, product="resident_credit", term=12, kind=SubjectKind.PERSON, method=None):
+def application(amount=50_000, product="P-CONSUMER", term=12, kind=SubjectKind.PERSON, method=None):
     return Application("A1", kind, "11010519491231002X", product, Decimal(amount), term, DAY, method)
 
 
@@ -104,7 +104,7 @@ def test_the_challenger_refers_grade_d_where_the_champion_approves():
 
 def test_an_enterprise_knockout_applies_only_to_businesses():
     facts = {**CLEAN, "indicator.market_abnormal_operation_now": True}
-    business = application(amount=100_000, product="business_credit", kind=SubjectKind.ENTERPRISE)
+    business = application(amount=100_000, product="E-MICRO", kind=SubjectKind.ENTERPRISE)
     assert decide(business, facts, CHAMPION, score("0.005")).reasons[0].code == "KO_ABNORMAL_OPERATION"
     assert decide(application(), facts, CHAMPION, score("0.005")).outcome is Outcome.APPROVE
 

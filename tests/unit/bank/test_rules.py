@@ -36,6 +36,8 @@ def test_a_clean_applicant_clears_every_knockout():
     # segment-specific knock-outs apply only to their segments
     assert "KO_ABNORMAL_OPERATION" not in findings_by_code(findings)
     assert "KO_AGE" not in findings_by_code(evaluate_knockouts(ruleset, Segment.MICRO_ENTERPRISE, CLEAN))
+    operator = findings_by_code(evaluate_knockouts(ruleset, Segment.INDIVIDUAL_BUSINESS, CLEAN))
+    assert "KO_INDIVIDUAL_BUSINESS_ABNORMAL" in operator and "KO_ABNORMAL_OPERATION" not in operator
 
 
 def test_a_dishonest_debtor_is_a_hit_that_declines():
@@ -62,6 +64,7 @@ def test_missing_or_uncomparable_facts_are_findings_not_errors():
     del facts["indicator.ndrc_blacklist_now"], facts["bank.defaults"]
     found = findings_by_code(evaluate_knockouts(ruleset, Segment.RESIDENT, facts))
     assert found["KO_AGE"].status is FindingStatus.UNKNOWN and found["KO_AGE"].facts == ("applicant.age",)
+    assert found["KO_AGE"].action is None  # an enterprise has no age: a missing age passes
     assert found["KO_BLACKLIST"].status is FindingStatus.UNKNOWN and found["KO_BLACKLIST"].action is Action.REFER
     # a rule that says a missing fact passes (a new customer has no history with the bank) asks nothing
     assert found["KO_BANK_DEFAULT"].status is FindingStatus.UNKNOWN and found["KO_BANK_DEFAULT"].action is None

@@ -20,7 +20,7 @@ class ApplicationCreate(BaseModel):
         pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$", description="the channel's id; idempotent"
     )
     subject_id: str = Field(min_length=15, max_length=24, description="resident ID or unified social credit code")
-    product: str = Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)
+    product: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_-]*$", max_length=64)
     amount: Decimal = Field(gt=0, max_digits=14, decimal_places=2, description="yuan")
     term_months: int = Field(ge=1, le=360)
     method: RepaymentMethod | None = None

@@ -161,8 +161,11 @@ class PastApplicationRow(Base):
     term_months: Mapped[int] = mapped_column(Integer)
     applied_on: Mapped[dt.date] = mapped_column(Date, index=True)
     approved: Mapped[bool] = mapped_column(Boolean)
-    defaulted: Mapped[bool | None] = mapped_column(Boolean)  # None: not approved, or too recent to tell
-    default_date: Mapped[dt.date | None] = mapped_column(Date)
+    months_observed: Mapped[int | None] = mapped_column(Integer)  # repayment months seen (approved loans)
+    max_days_past_due: Mapped[int | None] = mapped_column(Integer)  # the worst arrears seen
+    default_12m: Mapped[bool | None] = mapped_column(Boolean)  # None: declined, or not yet 12 months old
+    defaulted: Mapped[bool] = mapped_column(Boolean)  # reached default at any time observed
+    default_known_on: Mapped[dt.date | None] = mapped_column(Date)  # by when the bank surely knew of it
 
 
 __all__ = [

@@ -1,7 +1,8 @@
 """The bank's own facts about an applicant as of a date, point in time: nothing after the date is seen.
 
 ``bank.customer_months``   months since the applicant became a customer (missing: not a customer)
-``bank.deposit_avg_6m``    average monthly deposit balance over the 6 months before the date (yuan)
+``bank.deposit_avg_6m``    average monthly deposit balance over the 6 months before the date (yuan; missing
+                           when the bank holds no deposit history for them in those months)
 ``bank.deposit_months_12m`` months with a positive balance among the 12 before the date
 ``bank.loans``             loans the bank made to the applicant before the date
 ``bank.defaults``          of those, defaults the bank knew of by the date
@@ -56,9 +57,11 @@ class StoreOwnDataReader:
                 )
             ).all()
             recent = [balance for when, balance in deposits if when >= add_months(month, -6)]
-            facts["bank.deposit_avg_6m"] = (sum(recent, Decimal(0)) / 6).quantize(Decimal("0.01"))
-            facts["bank.deposit_months_12m"] = sum(1 for _, balance in deposits if balance > 0)
-            known_default = and_(PastApplicationRow.defaulted.is_(True), PastApplicationRow.default_date < as_of)
+            if recent:  # no deposit history in the window is missing, not zero
+                facts["bank.deposit_avg_6m"] = (sum(recent, Decimal(0)) / len(recent)).quantize(Decimal("0.01"))
+            if deposits:
+                facts["bank.deposit_months_12m"] = sum(1 for _, balance in deposits if balance > 0)
+            known_default = and_(PastApplicationRow.defaulted.is_(True), PastApplicationRow.default_known_on < as_of)
             loans, defaults = session.execute(
                 select(
                     func.count(),

@@ -44,8 +44,11 @@ def upgrade() -> None:
         sa.Column("term_months", sa.Integer(), nullable=False),
         sa.Column("applied_on", sa.Date(), nullable=False),
         sa.Column("approved", sa.Boolean(), nullable=False),
-        sa.Column("defaulted", sa.Boolean(), nullable=True),
-        sa.Column("default_date", sa.Date(), nullable=True),
+        sa.Column("months_observed", sa.Integer(), nullable=True),
+        sa.Column("max_days_past_due", sa.Integer(), nullable=True),
+        sa.Column("default_12m", sa.Boolean(), nullable=True),
+        sa.Column("defaulted", sa.Boolean(), nullable=False),
+        sa.Column("default_known_on", sa.Date(), nullable=True),
         sa.PrimaryKeyConstraint("application_id"),
     )
     with op.batch_alter_table("past_applications", schema=None) as batch_op:
