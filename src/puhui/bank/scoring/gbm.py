@@ -21,7 +21,11 @@ from puhui.core.errors import ValidationError
 
 class GbmModel(BaseEstimator):  # type: ignore[misc]
     """Shallow trees, a slow learning rate, large leaves, row and column subsampling and L2 shrinkage: defaults
-    that generalize on credit data of a few thousand to a few million rows without per-data-set tuning."""
+    that generalize on credit data of a few thousand to a few million rows without per-data-set tuning.
+
+    One thread by default: results do not depend on the machine, and LightGBM's spinning threads slow down
+    tenfold when the cores are shared with other work (a service, parallel tests); raise ``n_jobs`` for a
+    large training set on an idle machine."""
 
     def __init__(
         self,
@@ -34,7 +38,7 @@ class GbmModel(BaseEstimator):  # type: ignore[misc]
         colsample_bytree: float = 0.5,
         reg_lambda: float = 5.0,
         random_state: int = 0,
-        n_jobs: int | None = None,
+        n_jobs: int = 1,
     ) -> None:
         self.n_estimators = n_estimators
         self.learning_rate = learning_rate

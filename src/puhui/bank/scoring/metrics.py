@@ -92,6 +92,11 @@ def discrimination(y: ArrayLike, risk: ArrayLike) -> Discrimination:
     return Discrimination(auc=value, ks=ks(y, risk), gini=2.0 * value - 1.0)
 
 
+def _quantile_edges(values: NDArray[np.float64], bins: int) -> NDArray[np.float64]:
+    """Inner cut points of ``bins`` equal-count bins (fewer where values tie)."""
+    return np.unique(np.quantile(values, np.linspace(0.0, 1.0, bins + 1)[1:-1]))
+
+
 @dataclass(frozen=True)
 class PsiTable:
     """Bins cut at the expected (reference) distribution's quantiles; ``edges`` are the inner cut points."""
@@ -118,7 +123,7 @@ def psi_table(expected: ArrayLike, actual: ArrayLike, bins: int = 10) -> PsiTabl
     current = np.asarray(actual, dtype=float)
     if reference.size == 0 or current.size == 0:
         raise ValidationError("PSI needs two non-empty score distributions")
-    edges = np.unique(np.quantile(reference, np.linspace(0.0, 1.0, bins + 1)[1:-1]))
+    edges = _quantile_edges(reference, bins)
     cells = edges.size + 1
     expected_share = np.bincount(np.searchsorted(edges, reference, side="right"), minlength=cells) / reference.size
     actual_share = np.bincount(np.searchsorted(edges, current, side="right"), minlength=cells) / current.size
@@ -150,7 +155,7 @@ def calibration_table(y: ArrayLike, probability: ArrayLike, bins: int = 10) -> C
         raise ValidationError("labels must be 0 (good) or 1 (bad)")
     if ((predicted < 0) | (predicted > 1)).any():
         raise ValidationError("calibration needs probabilities between 0 and 1")
-    edges = np.unique(np.quantile(predicted, np.linspace(0.0, 1.0, bins + 1)[1:-1]))
+    edges = _quantile_edges(predicted, bins)
     cell = np.searchsorted(edges, predicted, side="right")
     count = np.bincount(cell, minlength=edges.size + 1)
     filled = count > 0
