@@ -14,7 +14,7 @@ import hashlib
 import secrets
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,12 +36,15 @@ from puhui.gov.ingest.readers import (
     column_names,
     open_delivery,
 )
-from puhui.gov.ingest.validation import FAULT_REASONS, CheckQuery, map_header
+from puhui.gov.ingest.validation import FAULT_REASONS, CheckQuery, map_header, prepare_chunk
 from puhui.gov.lake.schema import QUARANTINE_SCHEMA, kept_fields, lake_column, lake_schema
-from puhui.gov.lake.store import PART_FILE, BatchRecord, Lake
-from puhui.gov.lake.views import write_views_sql
+from puhui.gov.lake.store import BatchRecord, Lake
+from puhui.gov.lake.views import sql_type_of, write_views_sql
 
 QUARANTINE_VALUE_CHARS = 64
+# Rows checked per DuckDB query (and per part file): large enough to amortize the query, small enough that
+# memory stays bounded whatever the file's size.
+CHUNK_ROWS = 500_000
 
 ProgressCallback = Callable[[int], None]
 
@@ -94,6 +97,24 @@ def _masked(spec: FieldSpec, value: str | None) -> str | None:
     return value[:QUARANTINE_VALUE_CHARS]
 
 
+def _chunks(batches: Iterator[pa.RecordBatch], rows: int) -> Iterator[pa.Table]:
+    """Record batches regrouped into tables of about ``rows`` rows."""
+    pending: list[pa.RecordBatch] = []
+    size = 0
+    for batch in batches:
+        pending.append(batch)
+        size += batch.num_rows
+        if size >= rows:
+            yield pa.Table.from_batches(pending)
+            pending, size = [], 0
+    if pending:
+        yield pa.Table.from_batches(pending)
+
+
+def _empty_raw(raw: RawDelivery) -> pa.Table:
+    return pa.table({name: pa.array([], pa.string()) for name in column_names(len(raw.header))})
+
+
 class _FileLoad:
     """The streaming load of one file into a staged batch."""
 
@@ -115,7 +136,7 @@ class _FileLoad:
         self.batch_id = batch_id
         self.received_at = received_at
         self.column_map = map_header(dataset, raw.header)
-        self.query = CheckQuery(dataset, self.column_map, column_names(len(raw.header)))
+        self.query = CheckQuery(dataset, column_names(len(raw.header)))
         self.schema = lake_schema(dataset)
         self.rows_read = 0
         self.rows_accepted = 0
@@ -124,38 +145,59 @@ class _FileLoad:
         self.undecodable_rows = 0
         self.quarantine: list[pa.Table] = []
 
-    def run(self, part: Path, quarantine: Path) -> None:
+    def run(self, parts: Path, quarantine: Path) -> list[str]:
+        """Stream the file through the checks; good rows go to ``parts/part-NNNNN.parquet`` (one per chunk),
+        bad rows to ``quarantine``. Returns the part file names."""
         check_sql = self.query.sql("chunk")
         faults = " OR ".join(f"{column} IS NOT NULL" for _, column in self.query.fault_columns())
-        self._run("CREATE OR REPLACE TEMP TABLE seen AS SELECT md5_number('') AS hash, 0::BIGINT AS first_row LIMIT 0")
+        self._run("CREATE OR REPLACE TEMP TABLE seen (hash UBIGINT, first_row BIGINT)")
+        # Duplicates on a narrow table (row, hash): a window over the wide checked rows would copy them all.
+        dups_sql = (
+            "CREATE OR REPLACE TEMP TABLE dups AS SELECT h._row, "
+            "coalesce(s.first_row, nullif(min(h._row) OVER (PARTITION BY h._hash), h._row)) AS _dup_of, h._hash "
+            f"FROM (SELECT _row, {self.query.row_hash()} AS _hash FROM chunk) h LEFT JOIN seen s ON s.hash = h._hash"
+        )
         checked_sql = (
-            "CREATE OR REPLACE TEMP TABLE checked AS SELECT *, "
-            f"(_undecodable OR _dup_of IS NOT NULL OR {faults}) AS _bad FROM ("
-            "SELECT c.*, coalesce(s.first_row, nullif(min(c._row) OVER (PARTITION BY c._hash), c._row)) AS _dup_of "
-            f"FROM ({check_sql}) c LEFT JOIN seen s ON s.hash = c._hash)"
+            "CREATE OR REPLACE TEMP TABLE checked AS SELECT c.*, d._dup_of, d._hash, "
+            f"(c._undecodable OR d._dup_of IS NOT NULL OR {faults}) AS _bad "
+            f"FROM ({check_sql}) c JOIN dups d USING (_row)"
         )
         output_sql = self._output_sql()
-        with pq.ParquetWriter(part, self.schema, compression="snappy") as writer:
-            for batch in self.raw.batches:
-                count = batch.num_rows
-                rows = pa.array(range(self.rows_read + 1, self.rows_read + count + 1), pa.int64())
-                self.con.register("chunk", pa.Table.from_batches([batch]).append_column("_row", rows))
-                self._run(checked_sql)
-                self._run("INSERT INTO seen SELECT _hash, _row FROM checked WHERE _dup_of IS NULL")
-                self.con.unregister("chunk")
-                bad = self._scalar("SELECT count(*) FROM checked WHERE _bad")
-                if bad:
-                    self._collect_quarantine()
-                self._pseudonymize()
-                good = self.con.sql(output_sql).to_arrow_table()
-                writer.write_table(good.cast(self.schema))
-                self.rows_read += count
-                self.rows_accepted += good.num_rows
-                self.bad_rows += bad
+        names: list[str] = []
+        for raw in _chunks(self.raw.batches, CHUNK_ROWS):
+            count = raw.num_rows
+            chunk = prepare_chunk(self.dataset, self.column_map, raw, self.rows_read + 1)
+            self.con.register("chunk", chunk)
+            self._run(dups_sql)
+            self._run(checked_sql)
+            self._run("INSERT INTO seen SELECT _hash, _row FROM dups WHERE _dup_of IS NULL")
+            bad = self._scalar("SELECT count(*) FROM checked WHERE _bad")
+            if bad:
+                self._collect_quarantine()
+            self.con.unregister("chunk")
+            self._pseudonymize()
+            names.append(self._write_part(parts, len(names), output_sql))
+            self.rows_read += count
+            self.rows_accepted += count - bad
+            self.bad_rows += bad
+        if not names:  # an empty file still gets a part, so the batch has a schema
+            self.con.register("chunk", prepare_chunk(self.dataset, self.column_map, _empty_raw(self.raw), 1))
+            self._run(dups_sql)
+            self._run(checked_sql)
+            self.con.unregister("chunk")
+            names.append(self._write_part(parts, 0, output_sql))
         self._run("DROP TABLE IF EXISTS seen")
+        self._run("DROP TABLE IF EXISTS dups")
         self._run("DROP TABLE IF EXISTS checked")
         table = pa.concat_tables(self.quarantine) if self.quarantine else QUARANTINE_SCHEMA.empty_table()
         pq.write_table(table, quarantine, compression="snappy")
+        return names
+
+    def _write_part(self, parts: Path, index: int, output_sql: str) -> str:
+        name = f"part-{index:05d}.parquet"
+        target = quote_literal(str(parts / name))
+        self._run(f"COPY ({output_sql}) TO {target} (FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE 1000000)")
+        return name
 
     def _scalar(self, sql: str) -> int:
         rows = self.con.execute(sql).fetchall()
@@ -175,7 +217,7 @@ class _FileLoad:
             for f in self._identifier_fields()
         )
         new = self.con.sql(
-            f"SELECT key FROM ({keys}) k WHERE key IS NOT NULL AND NOT EXISTS "
+            f"SELECT DISTINCT key FROM ({keys}) k WHERE key IS NOT NULL AND NOT EXISTS "
             "(SELECT 1 FROM pseudonyms p WHERE p.key = k.key)"
         ).to_arrow_table()
         if not new.num_rows:
@@ -199,7 +241,8 @@ class _FileLoad:
                 joins.append(f"LEFT JOIN pseudonyms {alias} ON {alias}.key = c.{CheckQuery.pseudonym_key(spec.name)}")
                 select.append(f"{alias}.pseudonym AS {column}")
             else:
-                select.append(f"c.{CheckQuery.typed(spec.name)} AS {column}")
+                sql_type = sql_type_of(self.schema.field(lake_column(self.dataset, spec)).type)
+                select.append(f"CAST(c.{CheckQuery.typed(spec.name)} AS {sql_type}) AS {column}")
         received = quote_literal(self.received_at.astimezone(dt.UTC).isoformat())
         select += [
             f"{quote_literal(self.batch_id)} AS _batch_id",
@@ -210,7 +253,11 @@ class _FileLoad:
 
     def _collect_quarantine(self) -> None:
         """Turn this batch's bad rows into quarantine records (few rows: masked in Python with the core rules)."""
-        self._run("CREATE OR REPLACE TEMP TABLE bad AS SELECT * FROM checked WHERE _bad")
+        texts = ", ".join(f"chunk.{CheckQuery.value(f.name)}" for f in self.dataset.fields)
+        self._run(
+            f"CREATE OR REPLACE TEMP TABLE bad AS SELECT c.*, {texts} FROM checked c JOIN chunk USING (_row) "
+            "WHERE c._bad"
+        )
         undecodable_field = " ".join(
             f"WHEN contains({CheckQuery.value(f.name)}, {quote_literal(UNDECODABLE_MARK)}) THEN {quote_literal(f.name)}"
             for f in self.dataset.fields
@@ -227,7 +274,11 @@ class _FileLoad:
             )
         records = self.con.sql(" UNION ALL ".join(parts) + " ORDER BY 1").fetchall()
         self._run("DROP TABLE bad")
-        rows, fields, kinds, reasons, values = [], [], [], [], []
+        rows: list[int] = []
+        fields: list[str | None] = []
+        kinds: list[str] = []
+        reasons: list[str] = []
+        values: list[str | None] = []
         for row, field_name, kind, value, dup_of in records:
             faulty = self.dataset.field(field_name) if field_name else None
             reason = FAULT_REASONS[kind]
@@ -355,7 +406,7 @@ class DeliveryIngestor:
         try:
             raw = open_delivery(delivery.path, declared_encoding(delivery, dataset), progress)
             load = _FileLoad(con, self.pseudonymizer, dataset, raw, delivery.relative, batch_id, received_at)
-            load.run(self.lake.staged_part(staged), self.lake.staged_quarantine(staged))
+            parts = load.run(self.lake.staged_data(staged), self.lake.staged_quarantine(staged))
             expected_rows = delivery.entry.rows if delivery.entry else None
             if expected_rows is not None and expected_rows != load.rows_read:
                 raise IngestError(
@@ -387,7 +438,7 @@ class DeliveryIngestor:
                 quarantine_by_kind=dict(load.kinds),
                 extra_columns=list(load.column_map.extra),
                 absent_fields=list(load.column_map.absent),
-                parts=[PART_FILE],
+                parts=parts,
             )
         except BaseException:
             self.lake.discard(staged)

@@ -2,7 +2,7 @@
 
 Layout (``docs/lake.md``)::
 
-    PUHUI_HOME/gov/lake/<provider>/<short>/batch_id=<id>/part-00000.parquet   the rows of one delivery
+    PUHUI_HOME/gov/lake/<provider>/<short>/batch_id=<id>/part-NNNNN.parquet    the rows of one delivery
                                                         /_batch.json          its lineage
     PUHUI_HOME/gov/lake/_history/<provider>/<short>/batch_id=<id>/…           batches replaced by a correction
     PUHUI_HOME/gov/lake/_ops/quarantine/<dataset_id>/<id>.parquet             bad rows (no plaintext identifiers)
@@ -30,7 +30,6 @@ from pydantic import BaseModel, ConfigDict
 from puhui.core.catalog import DeliveryMode
 
 BATCH_FILE = "_batch.json"
-PART_FILE = "part-00000.parquet"
 
 
 class BatchRecord(BaseModel):
@@ -199,8 +198,8 @@ class Lake:
         return folder
 
     @staticmethod
-    def staged_part(staged: Path) -> Path:
-        return staged / "data" / PART_FILE
+    def staged_data(staged: Path) -> Path:
+        return staged / "data"
 
     @staticmethod
     def staged_quarantine(staged: Path) -> Path:
@@ -286,7 +285,6 @@ class Lake:
 
 __all__ = [
     "BATCH_FILE",
-    "PART_FILE",
     "BatchRecord",
     "Lake",
     "StoredBatch",

@@ -24,7 +24,7 @@ from puhui.gov.lake.store import Lake, StoredBatch
 OPS_SCHEMA = "ops"
 
 
-def _sql_type(arrow_type: pa.DataType) -> str:
+def sql_type_of(arrow_type: pa.DataType) -> str:
     if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type):
         return "VARCHAR"
     if pa.types.is_int64(arrow_type):
@@ -41,7 +41,7 @@ def _sql_type(arrow_type: pa.DataType) -> str:
 
 
 def _empty(schema: pa.Schema) -> str:
-    columns = ", ".join(f"CAST(NULL AS {_sql_type(f.type)}) AS {quote_identifier(f.name)}" for f in schema)
+    columns = ", ".join(f"CAST(NULL AS {sql_type_of(f.type)}) AS {quote_identifier(f.name)}" for f in schema)
     return f"SELECT {columns} WHERE false"
 
 
@@ -131,4 +131,4 @@ def write_views_sql(lake: Lake, catalog: Catalog) -> None:
     os.replace(aside, lake.views_path)
 
 
-__all__ = ["OPS_SCHEMA", "connect_lake", "view_name", "view_statements", "write_views_sql"]
+__all__ = ["OPS_SCHEMA", "connect_lake", "sql_type_of", "view_name", "view_statements", "write_views_sql"]
