@@ -122,35 +122,32 @@ def run_vertical_benchmark(
     on_step: Callable[[str], None] | None = None,
 ) -> VerticalBenchmark:
     """Train and score the three variants on one seeded 70/30 stratified split; see the module docstring.
-    ``guest`` and ``host`` are tables or paths of CSV files."""
+    ``guest`` and ``host`` are tables or paths of CSV files; ``model`` (default: ``GbmModel`` seeded with ``seed``)
+    is copied unfitted for each variant."""
     guest = read_csv(guest) if isinstance(guest, Path) else guest
     host = read_csv(host) if isinstance(host, Path) else host
     joined, guest_columns, host_columns, matched = _joined(guest, host, id_column, label)
     y = target_from_column(joined[label], bad)
     train, test = holdout_split(y, test_share=HOLDOUT_SHARE, seed=seed)
-    raw_columns = [HOST_PREFIX + str(c) for c in host_columns]
+    raw = {str(c): HOST_PREFIX + str(c) for c in host_columns}
 
     def step(name: str) -> None:
         if on_step is not None:
             on_step(name)
 
     # The platform's desensitization, learned on the training part only.
-    bands = {str(c): fit_bands(joined[HOST_PREFIX + str(c)].to_numpy()[train], policy) for c in host_columns}
-    indicator_names = [f"{HOST_PREFIX}{c}_band" for c in bands]
+    bands = {column: fit_bands(joined[name].to_numpy()[train], policy) for column, name in raw.items()}
     indicators = pd.DataFrame(
-        {
-            name: assign_bands(bands[c], joined[HOST_PREFIX + c].to_numpy())
-            for name, c in zip(indicator_names, bands, strict=True)
-        },
+        {f"{name}_band": assign_bands(bands[column], joined[name].to_numpy()) for column, name in raw.items()},
         index=joined.index,
     )
     step("generalize")
-    features = pd.concat([joined[guest_columns + raw_columns], indicators], axis=1)
+    features = pd.concat([joined[guest_columns + list(raw.values())], indicators], axis=1)
     template = model if model is not None else GbmModel(random_state=seed)
     columns = {
         "bank_only": guest_columns,
-        "bank_plus_indicators": guest_columns + indicator_names,
-        "bank_plus_raw": guest_columns + raw_columns,
+        "bank_plus_indicators": guest_columns + list(indicators.columns),
+        "bank_plus_raw": guest_columns + list(raw.values()),
     }
     scores = {}
     for name in VARIANTS:

@@ -75,6 +75,14 @@ def test_features_are_read_by_name_and_missing_ones_are_named(model):
         clone(model).fit(X, np.zeros(len(X), dtype=int))
 
 
+@pytest.mark.parametrize("model", MODELS, ids=["scorecard", "gbm"])
+def test_missing_values_and_categories_never_seen_are_still_scored(model):
+    fitted = clone(model).fit(X, Y)
+    odd = X.head(3).assign(sector=["mining", None, "retail"], income=[np.nan, 5000.0, np.nan])
+    assert np.isfinite(fitted.predict_proba(odd)).all()
+    assert np.isfinite(fitted.adverse_contributions(odd).to_numpy()).all()
+
+
 def test_scorecard_points_follow_the_base_odds_and_the_points_to_double_the_odds():
     card = WoeScorecard(base_score=600, base_odds=50, pdo=20).fit(X, Y)
     p_bad = card.predict_proba(X)[:, 1]
@@ -99,13 +107,11 @@ def test_scorecard_adverse_contributions_are_points_short_of_each_feature_s_best
     assert next(iter(card.information_values())) == "arrears"
 
 
-def test_gbm_contributions_add_up_to_the_log_odds_and_unseen_categories_are_scored():
+def test_gbm_contributions_add_up_to_the_log_odds():
     model = GbmModel(n_estimators=80, min_child_samples=40, n_jobs=1).fit(X, Y)
     raw = model.booster_.predict(model._features(X), pred_contrib=True)
     log_odds = np.log(model.predict_proba(X)[:, 1] / model.predict_proba(X)[:, 0])
     assert np.allclose(model.contributions(X).sum(axis=1) + raw[:, -1], log_odds)
-    unseen = X.head(3).assign(sector=["mining", None, "retail"])
-    assert np.isfinite(model.predict_proba(unseen)).all()
     assert set(model.feature_importance()) == set(X.columns)
 
 
