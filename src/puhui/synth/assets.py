@@ -210,7 +210,7 @@ def build_assets(params: CityParams, persons: Persons, organisations: Organisati
         "赣(",
         integers(year),
         ")新余市不动产权第",
-        zero_padded(rng.permutation(10**7)[:m] if m < 10**7 else np.arange(m), 7),
+        zero_padded(rng.choice(10**7, m, replace=False) if m < 10**6 else np.arange(m), 7),
         "号",
     )
     owner_address = persons.address.take(pa.array(np.maximum(owner_person, 0)))

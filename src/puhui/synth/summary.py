@@ -43,7 +43,7 @@ class Summary:
 
     def as_dict(self) -> dict[str, object]:
         return {
-            line.label: {"value": round(line.value, 6), "low": line.low, "high": line.high, "ok": line.ok}
+            line.label: {"value": round(float(line.value), 6), "low": line.low, "high": line.high, "ok": bool(line.ok)}
             for line in self.lines
         }
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from puhui.core.catalog import Catalog, DatasetSpec, DeliveryFormat
+from puhui.core.catalog import Catalog, DatasetSpec, DeliveryFormat, FieldType
 from puhui.synth.deliveries.context import DeliveryContext
 from puhui.synth.deliveries.faults import inject
 from puhui.synth.deliveries.generic import fill_field, generic_rows
@@ -64,7 +64,8 @@ def _open(spec: DatasetSpec, path: Path) -> DeliveryWriter:
         return CsvWriter(path, header, spec.delivery.encoding.value)
     if spec.delivery.format is DeliveryFormat.XLSX:
         return XlsxWriter(path, header)
-    return ParquetWriter(path)
+    coded = (FieldType.CODE, FieldType.YM, FieldType.BOOL)
+    return ParquetWriter(path, [f.name for f in spec.fields if f.type in coded])
 
 
 def _chunks(ctx: DeliveryContext, spec: DatasetSpec) -> tuple[Iterator[Rows], bool]:
@@ -121,13 +122,15 @@ def write_dataset(
             rendered = {
                 f.name: apply_variants(f, render_text(f, typed[f.name], style), style, variant_rng) for f in spec.fields
             }
-        if rows.n <= 2_000_000:
+        if not mapped:  # mappings make unique rows by construction; generic rows may repeat by chance
             rendered = _drop_exact_repeats(rendered)
-        rendered, faults = inject(spec, rendered, bad_rate, fault_rng)
+        rendered, copies, faults = inject(spec, rendered, bad_rate, fault_rng)
         table = pa.table(rendered)
         writer.write(table)
+        if copies:
+            writer.write(pa.table(copies))
         bad.extend(BadRow(relative, written + f.row + 1, f.field, f.kind) for f in faults)
-        written += table.num_rows
+        written += table.num_rows + (len(next(iter(copies.values()))) if copies else 0)
     digest = writer.close()
     delivered = DeliveredFile(
         path=relative,

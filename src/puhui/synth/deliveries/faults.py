@@ -44,20 +44,27 @@ _NUMBERS = (FieldType.INT, FieldType.DECIMAL)
 
 @dataclass(frozen=True)
 class Fault:
-    row: int  # 0-based row index within the chunk after duplicates are inserted
+    row: int  # 0-based row index within the chunk, the appended duplicates counted after its rows
     field: str  # catalog field name, "" for whole-row faults
     kind: str
 
 
 def _kinds_for(spec: DatasetSpec) -> dict[str, list[FieldSpec]]:
-    """Which faults this data set can carry, and in which fields."""
+    """Which faults this data set can carry, and in which fields.
+
+    Parquet columns are typed, and text in a typed column would turn the whole column into text; so in Parquet
+    files impossible dates and wrong types go into the year-month columns, which Parquet holds as text anyway.
+    """
     fields = spec.fields
+    parquet = spec.delivery.format is DeliveryFormat.PARQUET
+    dates = [f for f in fields if (f.type is FieldType.YM if parquet else f.type in _DATES)]
+    numbers = [] if parquet else [f for f in fields if f.type in _NUMBERS]
     text_fields = [f for f in fields if f.type in (FieldType.STR, FieldType.TEXT)]
     kinds: dict[str, list[FieldSpec]] = {
         "bad_checksum": [f for f in fields if f.type in _IDS],
         "missing_required": [f for f in fields if f.required],
-        "impossible_date": [f for f in fields if f.type in _DATES],
-        "wrong_type": [f for f in fields if f.type in _NUMBERS + _DATES],
+        "impossible_date": dates,
+        "wrong_type": numbers + dates,
         "bad_code": [f for f in fields if f.type is FieldType.CODE],
         "duplicate": [],
     }
@@ -101,13 +108,14 @@ def _bad_code(spec: FieldSpec) -> str:
 
 def inject(
     spec: DatasetSpec, columns: dict[str, pa.Array], rate: float, rng: np.random.Generator
-) -> tuple[dict[str, pa.Array], list[Fault]]:
-    """Break about ``rate`` of the rows; columns are the rendered ones (a column that receives a value outside its
-    Parquet type becomes text). Returns the new columns (duplicates inserted) and the faults by final row."""
+) -> tuple[dict[str, pa.Array], dict[str, pa.Array], list[Fault]]:
+    """Break about ``rate`` of the rows of a chunk (columns as rendered for the file). Returns the chunk's columns
+    with faults, the duplicated rows to append after them (empty when none), and the faults by row index, where
+    the duplicates follow the chunk's own rows."""
     n = len(next(iter(columns.values())))
     count = int(rng.binomial(n, rate)) if n else 0
     if count == 0:
-        return columns, []
+        return columns, {}, []
     kinds = _kinds_for(spec)
     names = list(kinds)
     weights = np.array([{"duplicate": 1.2, "bad_checksum": 1.5, "undecodable": 0.8}.get(k, 1.0) for k in names])
@@ -122,7 +130,7 @@ def inject(
             continue
         targets = kinds[kind]
         if kind == "bad_checksum":
-            present = [f for f in targets if columns[f.name][int(row)].is_valid]
+            present = [f for f in targets if len(str(columns[f.name][int(row)].as_py() or "").strip()) == 18]
             key = next((f for f in present if f.name == spec.subject_key), None)
             target = (
                 key
@@ -158,41 +166,23 @@ def inject(
     columns = dict(columns)
     for name, (positions, values) in by_field.items():
         column = columns[name]
-        needs_text = any(isinstance(v, str) for v in values) and not pa.types.is_string(column.type)
-        if needs_text:
-            column = pc.cast(column, pa.string())
         mask = np.zeros(n, dtype=bool)
         mask[positions] = True
         order = np.argsort(positions)
         replacement = pa.array([values[i] for i in order], type=column.type)
         columns[name] = pc.replace_with_mask(column, pa.array(mask), replacement)
 
-    # duplicates: an exact copy of a clean row, inserted right after it
+    # duplicates: exact copies of clean rows, appended after the chunk's rows
     faulty = {row for row, _, _ in faults}
-    sources = [
+    sources = sorted(
         int(row)
         for index, row in zip(chosen, rows, strict=True)
         if names[index] == "duplicate" and int(row) not in faulty
-    ]
-    recorded: list[Fault] = []
+    )
+    recorded = [Fault(row, name, kind) for row, name, kind in faults]
+    copies: dict[str, pa.Array] = {}
     if sources:
-        take = np.arange(n + len(sources))
-        source_sorted = np.sort(np.array(sources))
-        insert_at = source_sorted + np.arange(1, len(sources) + 1)  # final position of each copy
-        is_copy = np.zeros(n + len(sources), dtype=bool)
-        is_copy[insert_at] = True
-        take[~is_copy] = np.arange(n)
-        take[is_copy] = source_sorted
-        indices = pa.array(take)
-        columns = {name: column.take(indices) for name, column in columns.items()}
-        shift = np.cumsum(is_copy)
-        original_position = np.flatnonzero(~is_copy)
-        recorded = [Fault(int(original_position[row]), name, kind) for row, name, kind in faults]
-        recorded += [Fault(int(position), "", "duplicate") for position in insert_at]
-        del shift
-    else:
-        recorded = [Fault(row, name, kind) for row, name, kind in faults]
-    return columns, sorted(recorded, key=lambda f: f.row)
-
-
-__all__ = ["ERROR_HANDLER", "KINDS", "LONE_BYTE", "LONE_BYTE_MARK", "Fault", "inject"]
+        taken = pa.array(sources)
+        copies = {name: column.take(taken) for name, column in columns.items()}
+        recorded += [Fault(n + i, "", "duplicate") for i in range(len(sources))]
+    return columns, copies, sorted(recorded, key=lambda f: f.row)

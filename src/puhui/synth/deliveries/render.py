@@ -93,9 +93,18 @@ def render_text(spec: FieldSpec, values: pa.Array, style: Style) -> pa.StringArr
 def render_parquet(spec: FieldSpec, values: pa.Array) -> pa.Array:
     """The column typed for Parquet: decimals as decimal128, dates as date32, year-months as ``YYYYMM`` text."""
     if spec.type is FieldType.DECIMAL:
-        scale = decimal_scale(spec)
         scaled, nan = _scaled(spec, values)
-        return pc.cast(text.with_nulls(text.decimals(scaled, scale), nan), pa.decimal128(18, scale))
+        # decimal128 values are 16-byte little-endian two's complement integers in units of 10**-scale
+        words = np.empty((len(scaled), 2), dtype=np.int64)
+        words[:, 0] = scaled
+        words[:, 1] = np.where(scaled < 0, -1, 0)
+        validity = None if not nan.any() else pa.array(~nan).buffers()[1]
+        return pa.Array.from_buffers(
+            pa.decimal128(18, decimal_scale(spec)),
+            len(scaled),
+            [validity, pa.py_buffer(words.tobytes())],
+            null_count=int(nan.sum()),
+        )
     if spec.type is FieldType.YM:
         return render_text(spec, values, Style("iso", "compact", ("是", "否"), None, 0.0))
     return values

@@ -73,8 +73,11 @@ def _quote(value: str) -> str:
 
 
 class ParquetWriter:
-    def __init__(self, path: Path) -> None:
+    """Typed columns, zstd; dictionary encoding only for the low-cardinality ones (codes, months, flags)."""
+
+    def __init__(self, path: Path, dictionary_columns: list[str]) -> None:
         self._path = path
+        self._dictionary = dictionary_columns
         self._writer: pq.ParquetWriter | None = None
         self._schema: pa.Schema | None = None
 
@@ -82,7 +85,14 @@ class ParquetWriter:
         table = table.replace_schema_metadata(None)
         if self._writer is None:
             self._schema = table.schema
-            self._writer = pq.ParquetWriter(self._path, table.schema, compression="zstd", store_schema=False)
+            self._writer = pq.ParquetWriter(
+                self._path,
+                table.schema,
+                compression="zstd",
+                compression_level=1,
+                store_schema=False,
+                use_dictionary=self._dictionary,
+            )
         elif table.schema != self._schema:
             # a column became text in this chunk only (a fault): keep one schema for the whole file
             assert self._schema is not None
