@@ -292,7 +292,6 @@ def arrears(ctx: DeliveryContext, spec: DatasetSpec) -> Rows:
     window = ctx.window
     run = accounts.run
     rows, month = _cells(accounts, slice(0, len(window)), run.arrears > 0)
-    n = len(rows)
     stat_day = np.minimum(month_start(window[month] + 1) + np.timedelta64(4, "D"), ctx.as_of)
     overdue = run.overdue[rows, month]
     accrued = np.round(run.arrears[rows, month] * 0.03 * overdue, 2)
