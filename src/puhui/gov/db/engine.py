@@ -36,6 +36,10 @@ def _sqlite_engine(url: str, **options: Any) -> sa.Engine:
         connection.isolation_level = None
         cursor = connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
+        # In WAL mode NORMAL survives any crash of the node's processes and never corrupts the file; only an OS
+        # crash or power cut may lose the last commits. SQLite is the single-machine default; production
+        # runs PostgreSQL with full durability.
+        cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()

@@ -378,12 +378,16 @@ class SqlAccessRepository:
             for group in sorted(set(access.groups))
         ]
         dialect = postgresql if self._c.dialect.name == "postgresql" else sqlite
-        insert = dialect.insert(t.usage_counters)
-        statement = insert.on_conflict_do_update(
-            index_elements=["institution_id", "purpose", "indicator_group", "day"],
-            set_={"queries": t.usage_counters.c.queries + 1},
+        # One multi-row statement (one round trip), whatever the number of groups.
+        statement = (
+            dialect.insert(t.usage_counters)
+            .values(rows)
+            .on_conflict_do_update(
+                index_elements=["institution_id", "purpose", "indicator_group", "day"],
+                set_={"queries": t.usage_counters.c.queries + 1},
+            )
         )
-        self._c.execute(statement, rows)
+        self._c.execute(statement)
 
     def for_subject(self, subject_pseudonym: str, limit: int = 500) -> list[DataAccess]:
         table = t.data_accesses

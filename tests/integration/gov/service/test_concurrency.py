@@ -7,18 +7,14 @@ processes of a real ``puhui gov serve --workers 2`` on PostgreSQL.
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import httpx
 import pytest
 import sqlalchemy as sa
 
+from puhui.cli._processes import ServiceProcess
 from puhui.core.signing import load_private_key, sign_request
 from puhui.gov.consent.purposes import parse_purposes
 from puhui.gov.db import tables as t
@@ -63,49 +59,21 @@ def test_concurrent_queries_get_exactly_the_uses_a_consent_allows(gov):
     assert verification["intact"], verification["findings"]
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.mark.postgres
 @pytest.mark.slow
-def test_two_worker_processes_on_postgresql_never_serve_a_single_use_consent_twice(tmp_path: Path):
+def test_two_worker_processes_on_postgresql_never_serve_a_single_use_consent_twice(tmp_path):
     with fresh_database("postgresql", tmp_path) as url:
         settings = gov_settings(tmp_path, url)
-        port = _free_port()
-        env = os.environ | {
+        env = {
             "PUHUI_HOME": str(tmp_path),
             "PUHUI_GOV_DATABASE_URL": url,
             "PUHUI_GOV_ADMIN_TOKEN": ADMIN_TOKEN,
             "PUHUI_GOV_SIGNING_KEY": settings.gov_signing_key or "",
             "PUHUI_PSEUDONYM_KEYS": settings.pseudonym_keys or "",
         }
-        serve = ["gov", "serve", "--workers", "2", "--port", str(port)]
-        command = [sys.executable, "-c", "from puhui.cli import main; main()", *serve]
-        server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        try:
-            base = f"http://127.0.0.1:{port}"
-            _wait_until_up(base, server)
-            with httpx.Client(base_url=base, timeout=30) as client:
-                _race_single_use_consents(client)
-        finally:
-            server.terminate()
-            server.wait(timeout=20)
-
-
-def _wait_until_up(base: str, server: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise AssertionError(f"the server stopped: {server.stderr.read().decode() if server.stderr else ''}")
-        try:
-            if httpx.get(f"{base}/v1/health", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            time.sleep(0.2)
-    raise AssertionError("the server did not start within 60 s")
+        server = ServiceProcess("government", ["gov", "serve", "--workers", "2"], env, "/v1/health")
+        with server, httpx.Client(base_url=server.base_url, timeout=30) as client:
+            _race_single_use_consents(client)
 
 
 def _race_single_use_consents(client: httpx.Client) -> None:
