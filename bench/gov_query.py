@@ -2,9 +2,10 @@
 
     python3 bench/gov_query.py [--database postgresql|sqlite] [--queries 2000] [--concurrency 16]
 
-For each worker count the script starts ``puhui gov serve --workers N`` on a fresh database (PostgreSQL: a new
-schema of ``--postgres-url``; SQLite: a new file), admits a bank and has ``--queries`` applicants each sign a
-one-time ``loan_application`` consent (prepared in-process through the use cases, not timed). Then, timed:
+For each worker count the script starts ``puhui gov serve --workers N`` on a fresh database (PostgreSQL on
+127.0.0.1:5432 or ``PUHUI_TEST_POSTGRES_URL``: a new schema; SQLite: a new file), admits a bank and has
+``--queries`` applicants each sign a one-time ``loan_application`` consent (prepared in-process through the use
+cases, not timed). Then, timed:
 
 - baseline: ``GET /v1/health`` as fast as the same client threads can send it — the HTTP stack alone, no
   database, no signature;
@@ -24,16 +25,15 @@ import datetime as dt
 import json
 import secrets
 import statistics
+import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
-import sqlalchemy as sa
 
 from puhui.cli._processes import ServiceProcess
 from puhui.core.ids import credit_code_check_char, resident_id_check_digit
@@ -47,25 +47,11 @@ from puhui.gov.consent.services import grant_consent, request_consent
 from puhui.gov.institutions.model import InstitutionType
 from puhui.gov.institutions.services import admit_institution
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the checkout, for its test support code
+from tests.support.databases import fresh_database
+
 ADMIN = Actor("bench", Role.ADMIN)
 GROUPS = ("identity_basic", "social_insurance", "judicial")
-
-
-@contextmanager
-def fresh_database(kind: str, postgres_url: str, folder: Path) -> Iterator[str]:
-    if kind == "sqlite":
-        yield f"sqlite:///{folder / 'state.db'}"
-        return
-    schema = f"bench_{secrets.token_hex(4)}"
-    admin = sa.create_engine(postgres_url)
-    with admin.begin() as connection:
-        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield f"{postgres_url}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as connection:
-            connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 def prepare(env: dict[str, str], queries: int) -> tuple[str, str, list[tuple[str, str]]]:
@@ -175,7 +161,7 @@ def health_call(client: httpx.Client) -> int:
 
 
 def run(kind: str, workers: int, args: argparse.Namespace) -> dict[str, object]:
-    with tempfile.TemporaryDirectory() as folder, fresh_database(kind, args.postgres_url, Path(folder)) as url:
+    with tempfile.TemporaryDirectory() as folder, fresh_database(kind, Path(folder)) as url:
         env = {
             "PUHUI_HOME": folder,
             "PUHUI_PROFILE": "development",
@@ -206,7 +192,6 @@ def run(kind: str, workers: int, args: argparse.Namespace) -> dict[str, object]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database", choices=["postgresql", "sqlite"], default="postgresql")
-    parser.add_argument("--postgres-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
     parser.add_argument("--queries", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--workers", default="1,2", help="comma-separated worker counts")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -23,7 +24,7 @@ from puhui.gov.db import migrate
 from puhui.gov.db.engine import create_engine
 from puhui.gov.db.unit_of_work import SqlAlchemyUnitOfWork
 from puhui.gov.institutions import services as institutions
-from puhui.gov.institutions.model import InstitutionType
+from puhui.gov.institutions.model import Institution, InstitutionType
 from puhui.gov.institutions.services import Credentials
 from puhui.gov.metering.services import fee_statements
 
@@ -157,36 +158,23 @@ def list_institutions(as_json: AsJson = False) -> None:
     console.print(table)
 
 
-@institutions_app.command("suspend")
-def suspend(institution_id: str, reason: Reason = "") -> None:
-    """Refuse its requests until reinstated."""
-    with user_errors():
-        node = _node()
-        changed = institutions.suspend_institution(
-            node.uow(), institution_id, reason=reason, actor=_actor(), now=node.now()
-        )
-    console.print(f"{changed.id}: {changed.status.value}")
+def _status_command(change: Callable[..., Institution], doc: str) -> Callable[[str, str], None]:
+    def command(institution_id: str, reason: Reason = "") -> None:
+        with user_errors():
+            node = _node()
+            changed = change(node.uow(), institution_id, reason=reason, actor=_actor(), now=node.now())
+        console.print(f"{changed.id}: {changed.status.value}")
+
+    command.__doc__ = doc
+    return command
 
 
-@institutions_app.command("reinstate")
-def reinstate(institution_id: str, reason: Reason = "") -> None:
-    with user_errors():
-        node = _node()
-        changed = institutions.reinstate_institution(
-            node.uow(), institution_id, reason=reason, actor=_actor(), now=node.now()
-        )
-    console.print(f"{changed.id}: {changed.status.value}")
-
-
-@institutions_app.command("revoke")
-def revoke(institution_id: str, reason: Reason = "") -> None:
-    """End the institution's admission for good."""
-    with user_errors():
-        node = _node()
-        changed = institutions.revoke_institution(
-            node.uow(), institution_id, reason=reason, actor=_actor(), now=node.now()
-        )
-    console.print(f"{changed.id}: {changed.status.value}")
+for _name, _change, _doc in (
+    ("suspend", institutions.suspend_institution, "Refuse its requests until reinstated."),
+    ("reinstate", institutions.reinstate_institution, "Serve its requests again."),
+    ("revoke", institutions.revoke_institution, "End the institution's admission for good."),
+):
+    institutions_app.command(_name)(_status_command(_change, _doc))
 
 
 @institutions_app.command("rotate-key")
