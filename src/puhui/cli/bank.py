@@ -84,6 +84,116 @@ def load(
         )
 
 
+@app.command("replay")
+def replay(
+    script_applicants: Annotated[
+        bool,
+        typer.Option(
+            "--script-applicants",
+            help="play each past applicant's identity check and signature (a development government node only)",
+        ),
+    ] = False,
+    min_months: Annotated[int, typer.Option(help="replay loans observed at least this many months")] = 6,
+    workers: Annotated[int, typer.Option(min=1, max=32, help="requests in flight")] = 8,
+    as_json: AsJson = False,
+) -> None:
+    """Replay the past applications through the government node, as of each application date (resumable)."""
+    from rich.progress import Progress
+
+    from puhui.bank.bootstrap import bootstrap
+    from puhui.bank.gov_client.applicant import ApplicantAgent
+    from puhui.bank.models.replay import replay_history
+
+    if not script_applicants:
+        console.print(
+            "[red]error[/red]: past applicants sign their consents at the government node; in development pass "
+            "--script-applicants to play them"
+        )
+        raise typer.Exit(2)
+    with user_errors():
+        node = bootstrap()
+        agent = ApplicantAgent(node.settings.bank_gov_url)
+        with Progress(console=console, transient=True, disable=as_json) as bar:
+            task = bar.add_task("回放历史申请 replaying history", total=None)
+            summary = replay_history(
+                node.context,
+                agent.sign_consent,
+                min_months_observed=min_months,
+                workers=workers,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
+        agent.close()
+        node.close()
+    if as_json:
+        print_json(dataclasses.asdict(summary))
+        return
+    console.print(f"replayed {summary.replayed}, already replayed {summary.already}, failed {summary.failed}")
+    for error in summary.errors:
+        console.print(f"  [yellow]{error}[/yellow]")
+
+
+@app.command("train")
+def train(
+    min_months: Annotated[int, typer.Option(help="learn from loans observed at least this many months")] = 6,
+    bad_dpd: Annotated[int, typer.Option(help="days past due that make a loan bad")] = 30,
+    validation_share: Annotated[float, typer.Option(min=0.1, max=0.5, help="latest share kept for validation")] = 0.3,
+    seed: int = 0,
+    as_json: AsJson = False,
+) -> None:
+    """Train a scorecard and a gradient-boosted model on the replayed history, validate them on a later period,
+    write their bilingual reports and register both versions (promote one with 'puhui bank models promote')."""
+    from puhui.bank.bootstrap import bootstrap
+    from puhui.bank.gov_client.model import OfflineGov
+    from puhui.bank.models.training import TrainingOptions, train_models
+
+    with user_errors():
+        node = bootstrap(gov=OfflineGov())  # training reads only the bank's own store
+        options = TrainingOptions(min_months, bad_dpd, validation_share, seed)
+        with console.status("训练模型 training") as status:
+            result = train_models(
+                node.context,
+                node.settings.models_dir,
+                node.settings.bank_home / "reports",
+                options,
+                progress=lambda step: status.update(f"训练模型 training: {step}"),
+            )
+        node.close()
+    if as_json:
+        print_json(
+            {
+                "rows": result.rows,
+                "bads": result.bads,
+                "skipped": result.skipped,
+                "validation_from": result.validation_from,
+                "versions": [{"version": v.version, "kind": v.kind, "metrics": v.metrics} for v in result.versions],
+                "notes": list(result.notes),
+            }
+        )
+        return
+    console.print(
+        f"{result.rows} past loans ({result.bads} bad, {result.skipped} skipped); "
+        f"validation from {result.validation_from}"
+    )
+    table = Table(title="模型验证 out-of-time validation")
+    for column in ("version", "AUC", "KS", "Gini", "PSI", "calibration gap", "report"):
+        table.add_column(column)
+    for version in result.versions:
+        figures = version.metrics["validation"]
+        table.add_row(
+            version.version,
+            _figure(figures.get("auc")),
+            _figure(figures.get("ks")),
+            _figure(figures.get("gini")),
+            _figure(figures.get("psi")),
+            _figure(figures.get("calibration_max_gap")),
+            version.metrics.get("report", "-"),
+        )
+    console.print(table)
+    for note in result.notes:
+        console.print(f"[yellow]{note}[/yellow]")
+    console.print("promote one with: puhui bank models promote VERSION")
+
+
 @app.command("purge")
 def purge(as_json: AsJson = False) -> None:
     """Delete received indicators whose consent's data life has ended (run daily)."""

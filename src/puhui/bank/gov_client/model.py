@@ -8,6 +8,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
+from puhui.core.errors import UpstreamUnavailable
 from puhui.core.ids import SubjectKind
 
 
@@ -75,4 +76,27 @@ class GovGateway(Protocol):
     ) -> ReceivedIndicatorSet: ...
 
 
-__all__ = ["ConsentRequest", "ConsentTerms", "GovGateway", "PendingConsent", "ReceivedIndicatorSet"]
+class OfflineGov:
+    """The gateway of a job that must not reach the government node (training): every call is unavailable."""
+
+    def request_consent(self, request: ConsentRequest, *, idempotency_key: str) -> PendingConsent:
+        raise UpstreamUnavailable("this job runs without the government node")
+
+    def consent(self, consent_id: str) -> PendingConsent:
+        raise UpstreamUnavailable("this job runs without the government node")
+
+    def query_indicators(
+        self,
+        consent_id: str,
+        subject_kind: SubjectKind,
+        subject_id: str,
+        groups: Sequence[str],
+        *,
+        purpose: str,
+        as_of: dt.date | None = None,
+        idempotency_key: str,
+    ) -> ReceivedIndicatorSet:
+        raise UpstreamUnavailable("this job runs without the government node")
+
+
+__all__ = ["ConsentRequest", "ConsentTerms", "GovGateway", "OfflineGov", "PendingConsent", "ReceivedIndicatorSet"]
