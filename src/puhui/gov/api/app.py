@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from puhui.gov.api.docs import install_docs
 from puhui.gov.api.errors import ERROR_RESPONSES, install_error_handlers
 from puhui.gov.api.routes import (
     accesses,
@@ -27,11 +28,14 @@ def create_app(gov_node: GovNode) -> FastAPI:
         summary="Consent-gated, desensitized indicators from the government network. 政务数据节点。",
         version="1",
         responses=ERROR_RESPONSES,
+        docs_url=None,  # FastAPI's pages load scripts from a CDN; ours is rendered on the node (api/docs.py)
+        redoc_url=None,
     )
     app.state.node = gov_node
     for module in ROUTERS:
         app.include_router(module.router)
     install_error_handlers(app)
+    install_docs(app)
     return app
 
 

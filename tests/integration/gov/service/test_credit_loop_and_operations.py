@@ -121,3 +121,12 @@ def test_the_cli_admits_with_a_private_key_file_and_prints_the_yearly_fees(gov, 
     assert str(fee) in table.output
     listed = runner.invoke(app, ["gov", "institutions", "suspend", provider["id"], "--reason", "audit"], env=env)
     assert listed.exit_code == 0 and "suspended" in listed.output
+
+
+def test_the_api_documents_itself_without_reaching_the_internet(gov):
+    page = gov.client.get("/docs")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "/v1/indicator-queries" in page.text and "IndicatorQueryCreate" in page.text
+    assert "<script" not in page.text and "https://" not in page.text and "cdn" not in page.text.lower()
+    document = gov.client.get("/openapi.json").json()
+    assert {"InstitutionSignature", "AdminToken", "ApplicantSession"} <= set(document["components"]["securitySchemes"])
