@@ -164,6 +164,11 @@ def test_a_suspended_institution_is_refused_until_reinstated(gov):
     assert (stale_key.status_code, stale_key.json()["code"]) == (401, "signature_invalid")
     bank.key = load_private_key(rotated["private_key_pem"])
     assert gov.request_consent(bank, subject).status_code == 201
+    gov.client.post(f"/v1/admin/institutions/{bank.id}/revoke", headers=gov.admin, json={"reason": "licence withdrawn"})
+    revoked = gov.request_consent(bank, subject)
+    assert (revoked.status_code, revoked.json()["code"]) == (403, "institution_revoked")
+    again = gov.client.post(f"/v1/admin/institutions/{bank.id}/reinstate", headers=gov.admin, json={})
+    assert (again.status_code, again.json()["code"]) == (409, "institution_cannot_reinstate")
 
 
 def test_caps_admission_and_the_letter_are_enforced_when_a_consent_is_issued(gov):
