@@ -41,7 +41,8 @@ def parsed_date(v: str) -> tuple[str, str]:
     from reading what departments do not mean as dates (``inf``, ``1-1-1``). ``matched`` is a regular
     expression, but callers only need it where the value is NULL.
     """
-    dashed = f"replace(replace(replace(replace({v}, '年', '-'), '月', '-'), '日', ''), '.', '-')"
+    named = f"replace(replace(replace({v}, '年', '-'), '月', '-'), '日', '')"
+    dashed = f"(replace(substr({named}, 1, 10), '.', '-') || substr({named}, 11))"  # 2023.1.5, not seconds' dot
     fast = f"try_cast({dashed} AS DATE)"
     compact = f"CAST(try_strptime({v}, '%Y%m%d') AS DATE)"
     value = (
@@ -56,13 +57,19 @@ def parsed_date(v: str) -> tuple[str, str]:
 
 
 def parsed_timestamp(v: str) -> tuple[str, str]:
-    """``(value, matched)`` for a date-time; a bare date means midnight. Out-of-range times do not exist."""
+    """``(value, matched)`` for a date-time; a bare date means midnight. Out-of-range times do not exist.
+    DuckDB's parser reads the usual shapes; regular expressions only see the rest."""
+    fast = f"try_cast({v} AS TIMESTAMP)"
     p = _parts(v, _DATE_SEPARATED, ("y", "m", "d", "hh", "mi", "ss"))
     date_value, matched = parsed_date(v)
     hh, mi, ss = (f"coalesce({_int(f'{p}.{name}')}, 0)" for name in ("hh", "mi", "ss"))
-    value = (
+    slow = (
         f"CASE WHEN {date_value} IS NULL OR {hh} > 23 OR {mi} > 59 OR {ss} > 59 THEN NULL "
         f"ELSE CAST({date_value} AS TIMESTAMP) + to_seconds({hh} * 3600 + {mi} * 60 + {ss}) END"
+    )
+    value = (
+        f"(CASE WHEN substr({v}, 5, 1) = '-' AND NOT contains({v}, ' 24:') AND isfinite({fast}) "
+        f"AND year({fast}) >= 1000 THEN {fast} ELSE {slow} END)"
     )
     return value, matched
 
@@ -71,7 +78,12 @@ def parsed_year_month(v: str) -> tuple[str, str]:
     """``(value, matched)``: a year-month (202311, 2023-11, 2023年11月) as the DATE of the month's first day."""
     p = _parts(v, _YEAR_MONTH, ("y", "m", "m2"))
     month = f"coalesce({_int(f'{p}.m')}, {_int(f'{p}.m2')})"
-    value = f"(CASE WHEN {p}.y = '' OR {p}.y = '0000' THEN NULL ELSE try(make_date({_int(f'{p}.y')}, {month}, 1)) END)"
+    slow = f"(CASE WHEN {p}.y = '' OR {p}.y = '0000' THEN NULL ELSE try(make_date({_int(f'{p}.y')}, {month}, 1)) END)"
+    value = (
+        f"(CASE WHEN length({v}) = 6 AND substr({v}, 1, 4) <> '0000' THEN CAST(try_strptime({v}, '%Y%m') AS DATE) "
+        f"WHEN length({v}) = 7 AND substr({v}, 5, 1) = '-' AND substr({v}, 1, 4) <> '0000' "
+        f"THEN CAST(try_strptime({v}, '%Y-%m') AS DATE) ELSE {slow} END)"
+    )
     return value, f"regexp_matches({v}, {quote_literal(_YEAR_MONTH)})"
 
 

@@ -219,14 +219,14 @@ class Lake:
         os.rename(staged / "data", target)
         fsync_dir(target.parent)
         shutil.rmtree(staged, ignore_errors=True)
-        self._apply_corrections()
-        return next(b for b in self.batches() if b.record.batch_id == record.batch_id)
+        self._apply_corrections(record.dataset)
+        return next(b for b in self.batches(dataset=record.dataset) if b.record.batch_id == record.batch_id)
 
     def discard(self, staged: Path) -> None:
         shutil.rmtree(staged, ignore_errors=True)
 
-    def _apply_corrections(self) -> list[str]:
-        live = self._scan(self.root, live=True)
+    def _apply_corrections(self, dataset: str | None = None) -> list[str]:
+        live = self._scan(self.root, live=True, dataset=dataset)
         replaced = corrections([b.record for b in live])
         moved: list[str] = []
         for batch in live:
@@ -248,11 +248,12 @@ class Lake:
 
     # -- reading -------------------------------------------------------------------------------------------
 
-    def _scan(self, base: Path, *, live: bool) -> list[StoredBatch]:
+    def _scan(self, base: Path, *, live: bool, dataset: str | None = None) -> list[StoredBatch]:
         found: list[StoredBatch] = []
         if not base.exists():
             return found
-        for lineage in sorted(base.glob(f"*/*/batch_id=*/{BATCH_FILE}")):
+        pattern = "*/*" if dataset is None else "/".join(dataset.split(".", 1))
+        for lineage in sorted(base.glob(f"{pattern}/batch_id=*/{BATCH_FILE}")):
             if lineage.relative_to(base).parts[0].startswith("_"):
                 continue
             record = BatchRecord.model_validate_json(lineage.read_text(encoding="utf-8"))
@@ -260,10 +261,11 @@ class Lake:
             found.append(StoredBatch(record=record, path=lineage.parent, live=live, quarantine_path=quarantine))
         return found
 
-    def batches(self, *, include_history: bool = True) -> list[StoredBatch]:
-        """Every committed batch, oldest delivery first; with ``current`` and ``superseded_by`` filled in."""
-        live = self._scan(self.root, live=True)
-        replaced = self._scan(self.history, live=False) if include_history else []
+    def batches(self, *, include_history: bool = True, dataset: str | None = None) -> list[StoredBatch]:
+        """Every committed batch (of one data set, if named), oldest delivery first; with ``current`` and
+        ``superseded_by`` filled in."""
+        live = self._scan(self.root, live=True, dataset=dataset)
+        replaced = self._scan(self.history, live=False, dataset=dataset) if include_history else []
         state = current_state([b.record for b in live])
         corrected = corrections([b.record for b in live + replaced])
         stored = [
@@ -277,8 +279,8 @@ class Lake:
 
     def find(self, dataset: str, sha256: str) -> StoredBatch | None:
         """A committed batch of ``dataset`` made from a file with this hash, current or superseded."""
-        for batch in self.batches():
-            if batch.record.dataset == dataset and batch.record.sha256 == sha256:
+        for batch in self.batches(dataset=dataset):
+            if batch.record.sha256 == sha256:
                 return batch
         return None
 
