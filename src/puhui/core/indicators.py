@@ -324,6 +324,17 @@ class Indicator(_Frozen):
     def applies_to(self, kind: SubjectKind) -> bool:
         return kind in self.subjects
 
+    def no_record_value(self) -> bool | str:
+        """The value of a subject without any matching row: false, a zero count or band, or the ``none`` label."""
+        rule = self.rule
+        if isinstance(rule, FlagRule):
+            return False
+        if isinstance(rule, CapRule):
+            return rule.label(0)
+        if isinstance(rule, BandRule):
+            return rule.none if self.measure.aggregate in _NULLABLE_AGGREGATES and rule.none else rule.label(0)
+        return rule.none
+
 
 class IndicatorGroup(_Frozen):
     """A group of indicators consented to together; ``sensitive`` groups need a separate, explicit consent."""

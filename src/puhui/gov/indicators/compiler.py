@@ -274,7 +274,17 @@ def _generalize(raw: ir.Value, indicator: Indicator, as_of: AsOf) -> ir.Value:
     raise DefinitionError(f"{indicator.id}: unknown rule {rule}")  # pragma: no cover
 
 
-def compile_snapshot(
+@dataclass(frozen=True)
+class SourcePlan:
+    """One executable piece: generalized values of some indicators of one data set, for the subjects with rows
+    in it. A subject absent from the result takes each indicator's ``no_record_value``."""
+
+    dataset: str
+    indicators: tuple[str, ...]
+    expr: ir.Table
+
+
+def compile_plans(
     tables: Mapping[str, ir.Table],
     indicators: Sequence[Indicator],
     catalog: Catalog,
@@ -282,33 +292,31 @@ def compile_snapshot(
     as_of: AsOf,
     latest_batches: Mapping[str, str | None],
     supplements: Mapping[str, ir.Table] | None = None,
-) -> ir.Table:
-    """One row per subject of ``kind`` known to any source: ``subject`` and one column per indicator (by id).
+) -> list[SourcePlan]:
+    """The plans computing every indicator of ``kind`` subjects, a few per data set.
 
     ``tables`` maps each source data set id to its lake table; ``latest_batches`` names, for snapshot-mode data
     sets, the latest batch received by the as-of cut-off (``None`` when there is none yet); ``supplements`` adds
-    records of a data set that reach the node outside the lake (``point_in_time_rows``).
+    records of a data set that reach the node outside the lake (``point_in_time_rows``). Each plan is small and
+    runs on its own: one giant join of every data set costs a planner like Spark's far more than the data does.
     """
-    chosen = sorted((i for i in indicators if i.applies_to(kind)), key=lambda i: (i.group, i.id))
+    chosen = [i for i in indicators if i.applies_to(kind)]
     if not chosen:
         raise DefinitionError(f"no indicators for {kind.value} subjects")
     by_dataset: dict[str, list[Indicator]] = defaultdict(list)
     for indicator in chosen:
         by_dataset[indicator.source.dataset].append(indicator)
-    results: list[ir.Table] = []
-    for dataset_id, members in by_dataset.items():
+    by_id = {i.id: i for i in chosen}
+    plans: list[SourcePlan] = []
+    for dataset_id, members in sorted(by_dataset.items()):
         dataset = catalog.get(dataset_id)
         extra = (supplements or {}).get(dataset_id)
         rows = point_in_time_rows(tables[dataset_id], dataset, kind, as_of, latest_batches.get(dataset_id), extra)
-        results.extend(_dataset_results(rows, dataset, members, as_of))
-    population = ibis.union(*(r.select(SUBJECT_COLUMN) for r in results), distinct=True)
-    joined = population
-    for result in results:
-        raw_columns = [c for c in result.columns if c != SUBJECT_COLUMN]
-        joined = joined.left_join(result, joined[SUBJECT_COLUMN] == result[SUBJECT_COLUMN]).select(
-            joined, *(result[c] for c in raw_columns)
-        )
-    return joined.select(SUBJECT_COLUMN, **{i.id: _generalize(joined[_raw_name(i)], i, as_of) for i in chosen})
+        for result in _dataset_results(rows, dataset, members, as_of):
+            ids = tuple(c.removeprefix("_raw_") for c in result.columns if c != SUBJECT_COLUMN)
+            generalized = {i: _generalize(result[_raw_name(by_id[i])], by_id[i], as_of) for i in ids}
+            plans.append(SourcePlan(dataset_id, ids, result.select(SUBJECT_COLUMN, **generalized)))
+    return plans
 
 
-__all__ = ["AsOf", "compile_snapshot", "point_in_time_rows"]
+__all__ = ["AsOf", "SourcePlan", "compile_plans", "point_in_time_rows"]

@@ -31,7 +31,7 @@ from puhui.core.errors import NotFound
 from puhui.core.ids import SubjectKind
 from puhui.core.indicators import Indicator, IndicatorSet, OutputType
 from puhui.engines.base import Engine
-from puhui.gov.indicators.compiler import AsOf, compile_snapshot
+from puhui.gov.indicators.compiler import AsOf, SourcePlan, compile_plans
 from puhui.gov.indicators.lake import BATCH_COLUMN, SUBJECT_COLUMN, dataset_path, has_dataset, latest_batch_query
 
 MANIFEST = "manifest.json"
@@ -146,21 +146,27 @@ def compute(
         return pa.table({SUBJECT_COLUMN: pa.array([], pa.string())}), unavailable
     point = AsOf(as_of)
     batches = latest_batches(engine, tables, definitions, point)
-    plan = compile_snapshot(tables, usable, definitions.catalog, kind, point, batches, extra)
-    result = engine.execute(plan)
-    return normalize(result, usable), unavailable
+    plans = compile_plans(tables, usable, definitions.catalog, kind, point, batches, extra)
+    results = [(plan, engine.execute(plan.expr)) for plan in plans]
+    return assemble(results, usable), unavailable
 
 
-def normalize(table: pa.Table, indicators: Sequence[Indicator]) -> pa.Table:
-    """Sorted by subject, flags as booleans and every other value as text, whatever the engine returned."""
-    by_id = {i.id: i for i in indicators}
-    columns: dict[str, pa.Array] = {SUBJECT_COLUMN: table.column(SUBJECT_COLUMN).cast(pa.string())}
-    for name in table.column_names:
-        if name != SUBJECT_COLUMN:
-            flag = by_id[name].output is OutputType.FLAG
-            columns[name] = table.column(name).cast(pa.bool_() if flag else pa.string())
-    ordered = pa.table(columns)
-    return ordered.take(pc.sort_indices(ordered, [(SUBJECT_COLUMN, "ascending")]))
+def assemble(results: Sequence[tuple[SourcePlan, pa.Table]], indicators: Sequence[Indicator]) -> pa.Table:
+    """One row per subject any plan returned, sorted; one column per indicator (ordered by group and id): flags
+    as booleans, other values as text, and a subject missing from a plan's result takes the no-record value."""
+    subjects = pc.unique(pa.chunked_array([r.column(SUBJECT_COLUMN).cast(pa.string()) for _, r in results]))
+    population = subjects.take(pc.sort_indices(subjects))
+    columns: dict[str, pa.Array | pa.ChunkedArray] = {SUBJECT_COLUMN: population}
+    found: dict[str, pa.ChunkedArray] = {}
+    for plan, result in results:
+        positions = pc.index_in(population, value_set=result.column(SUBJECT_COLUMN).cast(pa.string()))
+        for name in plan.indicators:
+            found[name] = result.column(name).take(positions)
+    for indicator in sorted(indicators, key=lambda i: (i.group, i.id)):
+        flag = indicator.output is OutputType.FLAG
+        values = found[indicator.id].cast(pa.bool_() if flag else pa.string())
+        columns[indicator.id] = values.fill_null(indicator.no_record_value())
+    return pa.table(columns)
 
 
 def build_snapshot(
@@ -270,12 +276,12 @@ def list_snapshots(root: Path) -> list[SnapshotInfo]:
 __all__ = [
     "KINDS",
     "SnapshotInfo",
+    "assemble",
     "build_snapshot",
     "compute",
     "latest_snapshot",
     "list_snapshots",
     "load_sources",
-    "normalize",
     "snapshot_name",
     "write_index",
 ]

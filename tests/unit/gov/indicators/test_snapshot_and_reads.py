@@ -1,0 +1,122 @@
+"""Snapshots of the hand-made lake: build, the latest pointer, single-subject reads (latest, stored past, computed
+past), the gov service's reader port, and aggregate releases with small cells suppressed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from tests.support.indicator_lake import build_test_lake, test_indicators
+
+from puhui.core.errors import NotFound, ValidationError
+from puhui.core.ids import SubjectKind
+from puhui.core.indicators import IndicatorSet
+from puhui.engines import DuckDBEngine
+from puhui.gov.indicators.aggregates import release_counts
+from puhui.gov.indicators.config import IndicatorSettings
+from puhui.gov.indicators.online import SnapshotIndex, subject_indicators
+from puhui.gov.indicators.reader import LakeIndicatorReader
+from puhui.gov.indicators.snapshot import build_snapshot, latest_snapshot, list_snapshots
+from puhui.gov.queries.reader import IndicatorReader
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, IndicatorSet]:
+    home = tmp_path_factory.mktemp("home")
+    lake, root = home / "gov" / "lake", home / "gov" / "indicators"
+    build_test_lake(lake)
+    definitions = test_indicators()
+    steps: list[str] = []
+    with DuckDBEngine() as engine:
+        build_snapshot(engine, lake, root, definitions, dt.date(2025, 1, 5))
+        build_snapshot(engine, lake, root, definitions, dt.date(2025, 3, 5), progress=lambda s, d, t: steps.append(s))
+    assert steps[-1] == "done" and len(steps) == 6
+    return lake, root, definitions
+
+
+def test_a_snapshot_is_versioned_sorted_and_the_latest_as_of_is_pointed_to(
+    built: tuple[Path, Path, IndicatorSet],
+) -> None:
+    _, root, definitions = built
+    snapshots = list_snapshots(root)
+    assert [s.as_of for s in snapshots] == [dt.date(2025, 1, 5), dt.date(2025, 3, 5)]
+    latest = latest_snapshot(root)
+    assert latest.path.name == f"2025-03-05_{definitions.version}"
+    assert latest.rows == {"person": 4, "enterprise": 2}
+    persons = pq.read_table(latest.table_path(SubjectKind.PERSON))
+    assert persons.column("subject").to_pylist() == ["P1-a", "P1-b", "P1-c", "P1-d"]
+    manifest = json.loads((latest.path / "manifest.json").read_text())
+    assert manifest["definitions_version"] == definitions.version and manifest["engine"] == "duckdb"
+
+
+def test_one_subject_is_read_from_the_latest_snapshot_within_milliseconds(
+    built: tuple[Path, Path, IndicatorSet],
+) -> None:
+    lake, root, definitions = built
+    index = SnapshotIndex(root)
+    found = subject_indicators(["P1-b"], definitions, index=index, lake=lake)["P1-b"]
+    assert found.known and found.as_of == dt.date(2025, 3, 5)
+    assert found.values["debtor_now"] is False and found.values["debtor_first_listed"] == "1-3y"
+    timings = []
+    for _ in range(300):
+        started = time.perf_counter()
+        index.get("P1-c")
+        timings.append(time.perf_counter() - started)
+    assert sorted(timings)[int(len(timings) * 0.99)] < 0.005
+    unknown = subject_indicators(["P1-zz"], definitions, index=index, lake=lake)["P1-zz"]
+    assert not unknown.known and set(unknown.values.values()) == {None}
+
+
+def test_a_past_as_of_reads_its_snapshot_or_is_computed_from_the_lake(built: tuple[Path, Path, IndicatorSet]) -> None:
+    lake, root, definitions = built
+    index = SnapshotIndex(root)
+    stored = subject_indicators(["P1-b"], definitions, index=index, lake=lake, as_of=dt.date(2025, 1, 5))["P1-b"]
+    assert stored.source.startswith("snapshot 2025-01-05") and stored.values["debtor_now"] is True
+    computed = subject_indicators(["P1-b", "E1-x"], definitions, index=index, lake=lake, as_of=dt.date(2025, 2, 1))
+    assert computed["P1-b"].source == "computed (duckdb)" and computed["P1-b"].values["debtor_now"] is True
+    assert computed["E1-x"].values["tax_grade"] == "B"
+
+
+def test_the_reader_port_answers_groups_and_withholds_indicators_beyond_the_consented_lookback(
+    built: tuple[Path, Path, IndicatorSet],
+) -> None:
+    lake, _, definitions = built
+    settings = IndicatorSettings(home=lake.parent.parent)
+    reader = LakeIndicatorReader(definitions, settings)
+    assert isinstance(reader, IndicatorReader)
+    groups = reader.groups()
+    assert set(groups) == {"tcourt_group", "ttax_group", "tsi_group"} and groups["tsi_group"].sensitive
+    answer = reader.read("P1-a", ["tcourt_group"], lookback_months=24)
+    values = {v.name: v.value for v in answer.values}
+    assert answer.as_of == dt.date(2025, 3, 5)
+    # debtor_cases_36m looks back 36 months, beyond the consented 24: withheld; states on the day are answered.
+    assert values == {
+        "debtor_now": True,
+        "debtor_cases_36m": None,
+        "debtor_unperformed_amount": "1-10万",
+        "debtor_first_listed": "3y+",
+    }
+    many = reader.read_many(["P1-a", "P1-d"], ["tsi_group"])
+    assert {s: [v.value for v in r.values] for s, r in many.items()} == {"P1-a": ["12-23"], "P1-d": ["1-11"]}
+
+
+def test_aggregates_release_only_cells_of_at_least_k_subjects(built: tuple[Path, Path, IndicatorSet]) -> None:
+    _, root, _ = built
+    snapshot = latest_snapshot(root)
+    release = release_counts(snapshot, SubjectKind.PERSON, ["debtor_now"], min_cell=2)
+    cells = {c.key["debtor_now"]: c.subjects for c in release.cells}
+    assert cells == {False: 2, True: 2}
+    strict = release_counts(snapshot, SubjectKind.PERSON, ["debtor_now", "si_months_paid_24"], min_cell=2)
+    assert all(c.suppressed and c.subjects is None for c in strict.cells)
+    assert release_counts(snapshot, SubjectKind.PERSON, ["debtor_now"]).cells[0].suppressed  # default k = 5
+    with pytest.raises(ValidationError):
+        release_counts(snapshot, SubjectKind.PERSON, ["tax_grade"])
+
+
+def test_no_snapshot_is_a_clear_not_found(tmp_path: Path) -> None:
+    with pytest.raises(NotFound, match="indicators build"):
+        SnapshotIndex(tmp_path).get("P1-a")
