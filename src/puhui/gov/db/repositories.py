@@ -369,25 +369,15 @@ class SqlAccessRepository:
         day = access.at.astimezone(CHINA_TIME).date()
         rows = [
             {
+                "access_id": access.id,
+                "indicator_group": group,
                 "institution_id": access.institution_id,
                 "purpose": access.purpose,
-                "indicator_group": group,
                 "day": day,
-                "queries": 1,
             }
             for group in sorted(set(access.groups))
         ]
-        dialect = postgresql if self._c.dialect.name == "postgresql" else sqlite
-        # One multi-row statement (one round trip), whatever the number of groups.
-        statement = (
-            dialect.insert(t.usage_counters)
-            .values(rows)
-            .on_conflict_do_update(
-                index_elements=["institution_id", "purpose", "indicator_group", "day"],
-                set_={"queries": t.usage_counters.c.queries + 1},
-            )
-        )
-        self._c.execute(statement)
+        self._c.execute(t.metered_queries.insert().values(rows))  # one multi-row statement
 
     def for_subject(self, subject_pseudonym: str, limit: int = 500) -> list[DataAccess]:
         table = t.data_accesses
@@ -413,10 +403,12 @@ class SqlAccessRepository:
         ]
 
     def usage(self, year: int) -> list[Usage]:
-        c = t.usage_counters.c
+        c = t.metered_queries.c
+        queries = sa.func.count().label("queries")
         rows = self._c.execute(
-            sa.select(t.usage_counters)
+            sa.select(c.institution_id, c.purpose, c.indicator_group, c.day, queries)
             .where(c.day >= dt.date(year, 1, 1), c.day <= dt.date(year, 12, 31))
+            .group_by(c.institution_id, c.purpose, c.indicator_group, c.day)
             .order_by(c.institution_id, c.purpose, c.indicator_group, c.day)
         )
         return [Usage(row.institution_id, row.purpose, row.indicator_group, row.day, row.queries) for row in rows]

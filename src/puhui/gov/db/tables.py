@@ -140,14 +140,16 @@ data_accesses = sa.Table(
     sa.Column("reason", sa.String(64), nullable=False),
 )
 
-usage_counters = sa.Table(
-    "usage_counters",
+# One row per served query and indicator group, aggregated only when a statement is made: counting into shared
+# counter rows would make every query of the day wait for the same row lock.
+metered_queries = sa.Table(
+    "metered_queries",
     metadata,
-    sa.Column("institution_id", ID, primary_key=True),
-    sa.Column("purpose", sa.String(40), primary_key=True),
+    sa.Column("access_id", ID, primary_key=True),
     sa.Column("indicator_group", sa.String(64), primary_key=True),
-    sa.Column("day", sa.Date, primary_key=True),
-    sa.Column("queries", sa.Integer, nullable=False),
+    sa.Column("institution_id", ID, nullable=False),
+    sa.Column("purpose", sa.String(40), nullable=False),
+    sa.Column("day", sa.Date, nullable=False, index=True),
 )
 
 listings = sa.Table(
@@ -214,6 +216,6 @@ __all__ = [
     "institutions",
     "listings",
     "metadata",
+    "metered_queries",
     "request_nonces",
-    "usage_counters",
 ]

@@ -52,7 +52,7 @@ def test_concurrent_queries_get_exactly_the_uses_a_consent_allows(gov):
             sa.select(sa.func.count()).select_from(t.data_accesses).where(t.data_accesses.c.outcome == "success")
         ).scalar_one()
         metered = connection.execute(
-            sa.select(t.usage_counters.c.queries).where(t.usage_counters.c.indicator_group == "tax")
+            sa.select(sa.func.count()).where(t.metered_queries.c.indicator_group == "tax")
         ).scalar_one()
     assert uses == served == metered == 25
     verification = gov.client.get("/v1/admin/audit/verification", headers=gov.admin).json()

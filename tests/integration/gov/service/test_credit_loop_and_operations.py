@@ -9,6 +9,7 @@ import os
 import stat
 from decimal import Decimal
 
+import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from typer.testing import CliRunner
@@ -16,6 +17,7 @@ from typer.testing import CliRunner
 from puhui.cli import app
 from puhui.core.money import quantize_fen
 from puhui.gov.db import migrate
+from puhui.gov.db.engine import create_engine
 from puhui.gov.db.tables import metadata
 from tests.support.gov_service import ADMIN_TOKEN, credit_code, resident_id
 
@@ -130,3 +132,32 @@ def test_the_api_documents_itself_without_reaching_the_internet(gov):
     assert "<script" not in page.text and "https://" not in page.text and "cdn" not in page.text.lower()
     document = gov.client.get("/openapi.json").json()
     assert {"InstitutionSignature", "AdminToken", "ApplicantSession"} <= set(document["components"]["securitySchemes"])
+
+
+def test_upgrading_from_day_counters_keeps_every_served_query_metered(database_url):
+    engine = create_engine(database_url)
+    try:
+        assert migrate.upgrade(engine, "0001") == "0001"
+        with engine.begin() as connection:
+            for access_id, at, outcome in (
+                ("qry_a", "2026-03-01 17:00:00", "success"),
+                ("qry_b", "2026-03-01 09:00:00", "refused"),
+            ):
+                connection.execute(
+                    sa.text(
+                        "INSERT INTO data_accesses (id, at, institution_id, consent_id, subject_pseudonym, purpose, "
+                        "groups, outcome, reason) VALUES (:id, :at, 'ins_1', 'con_1', 'P1-a', 'loan_application', "
+                        ":groups, :outcome, '')"
+                    ),
+                    {"id": access_id, "at": at, "groups": json.dumps(["tax", "judicial"]), "outcome": outcome},
+                )
+        assert migrate.upgrade(engine) == migrate.head_revision()
+        with engine.connect() as connection:
+            rows = connection.execute(sa.text("SELECT access_id, indicator_group, day FROM metered_queries")).all()
+        # 17:00 UTC on 1 March is 2 March in Xinyu; the refused query is not metered
+        assert sorted((r[0], r[1], str(r[2])) for r in rows) == [
+            ("qry_a", "judicial", "2026-03-02"),
+            ("qry_a", "tax", "2026-03-02"),
+        ]
+    finally:
+        engine.dispose()
