@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import secrets
 import statistics
 import sys
@@ -198,9 +199,12 @@ def main() -> None:
     parser.add_argument("--indicator-reader", default=None, help="module:factory (default: the demo reader)")
     args = parser.parse_args()
     print(f"# {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, {args.database}, {args.queries} queries, "
-          f"{args.concurrency} client threads")  # fmt: skip
+          f"{args.concurrency} client threads, {os.cpu_count()} cores")  # fmt: skip
     for workers in (int(w) for w in args.workers.split(",")):
-        print(json.dumps(run(args.database, workers, args)), flush=True)
+        result = run(args.database, workers, args)
+        # other processes on the machine change every figure: say how busy it was
+        result["load_average_1min"] = round(os.getloadavg()[0], 2)
+        print(json.dumps(result), flush=True)
 
 
 if __name__ == "__main__":
