@@ -63,6 +63,12 @@ class EventType(enum.StrEnum):
     FEES_EXPORTED = "fees_exported"
 
 
+def storable(text: str) -> str:
+    """Text any database keeps as it is: NUL and unpaired surrogates (a caller's path or header may carry them)
+    become visible escapes instead of failing the write."""
+    return text.replace("\x00", "\\x00").encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class Actor:
     """Who acts, in which role, from where (the source address)."""
@@ -106,13 +112,13 @@ class AuditEvent:
     ) -> AuditEvent:
         return cls(
             at,
-            actor.id,
+            storable(actor.id),
             actor.role.value,
-            actor.source,
+            storable(actor.source),
             event.value,
-            object,
+            storable(object),
             outcome.value,
-            reason,
+            storable(reason),
             consent_id,
             detail or {},
         )
@@ -267,5 +273,6 @@ __all__ = [
     "Tampering",
     "chain",
     "record_hash",
+    "storable",
     "verify_chain",
 ]

@@ -226,6 +226,7 @@ def test_identity_verification_refuses_wrong_codes_and_reuse(gov):
     bad_id = gov.client.post("/v1/identity/challenges", json={"id_number": subject[:-1] + "0", "name": "李四"})
     assert bad_id.status_code == 422
     assert gov.client.get("/v1/me/consents", headers={"Authorization": "Bearer nope"}).status_code == 401
+    assert gov.client.get("/v1/consents/%00%ff\u5f20").status_code == 401  # audited as it came, NUL escaped
     assert gov.client.get("/v1/admin/institutions", headers={"Authorization": "Bearer nope"}).status_code == 401
     reasons = _refused_reasons(gov, EventType.IDENTITY_VERIFICATION)
     assert {"code_wrong", "challenge_used", "session_invalid"} <= set(reasons)
