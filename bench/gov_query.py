@@ -110,8 +110,34 @@ def prepare(env: dict[str, str], queries: int) -> tuple[str, str, list[tuple[str
     return credentials.institution.id, credentials.private_key_pem, consents
 
 
-def timed(calls: list[Callable[[httpx.Client], int]], base_url: str, concurrency: int) -> dict[str, float]:
-    """Run the calls on ``concurrency`` threads (one keep-alive connection each); throughput and latencies."""
+def process_tree_cpu_seconds(root: int) -> float:
+    """User + system CPU seconds of a process and all its descendants so far (Linux ``/proc``)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    parents: dict[int, int] = {}
+    times: dict[int, float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(entry.name)] = int(fields[1])
+        times[int(entry.name)] = (int(fields[11]) + int(fields[12])) / tick
+    tree, frontier = {root}, [root]
+    while frontier:
+        parent = frontier.pop()
+        children = [pid for pid, ppid in parents.items() if ppid == parent and pid not in tree]
+        tree.update(children)
+        frontier.extend(children)
+    return sum(times.get(pid, 0.0) for pid in tree)
+
+
+def timed(
+    calls: list[Callable[[httpx.Client], int]], base_url: str, concurrency: int, server_pid: int
+) -> dict[str, float]:
+    """Run the calls on ``concurrency`` threads (one keep-alive connection each); throughput, latencies, and the
+    server's own CPU per request (which, unlike wall time, other jobs on the machine barely change)."""
     local = threading.local()
     latencies: list[float] = []
     failures = 0
@@ -129,10 +155,12 @@ def timed(calls: list[Callable[[httpx.Client], int]], base_url: str, concurrency
             latencies.append(elapsed)
             failures += status != 200
 
+    cpu_before = process_tree_cpu_seconds(server_pid)
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
         list(pool.map(run, calls))
     wall = time.perf_counter() - started
+    server_cpu = process_tree_cpu_seconds(server_pid) - cpu_before
     latencies.sort()
     return {
         "requests": len(calls),
@@ -140,6 +168,7 @@ def timed(calls: list[Callable[[httpx.Client], int]], base_url: str, concurrency
         "per_second": round(len(calls) / wall, 1),
         "p50_ms": round(statistics.median(latencies) * 1000, 2),
         "p99_ms": round(latencies[int(len(latencies) * 0.99) - 1] * 1000, 2),
+        "server_cpu_ms_per_request": round(server_cpu / len(calls) * 1000, 2),
     }
 
 
@@ -176,10 +205,12 @@ def run(kind: str, workers: int, args: argparse.Namespace) -> dict[str, object]:
         key_id, key_pem, consents = prepare(env, args.queries)
         server = ServiceProcess("government", ["gov", "serve", "--workers", str(workers)], env, "/v1/health")
         with server:
-            timed([health_call] * 200, server.base_url, args.concurrency)  # warm-up: connections, workers
-            baseline = timed([health_call] * args.queries, server.base_url, args.concurrency)
+            assert server.process is not None
+            pid = server.process.pid
+            timed([health_call] * 200, server.base_url, args.concurrency, pid)  # warm-up: connections, workers
+            baseline = timed([health_call] * args.queries, server.base_url, args.concurrency, pid)
             calls = [query_call(key_id, key_pem, consent_id, subject) for consent_id, subject in consents]
-            queries = timed(calls, server.base_url, args.concurrency)
+            queries = timed(calls, server.base_url, args.concurrency, pid)
     return {
         "database": kind,
         "workers": workers,
