@@ -65,8 +65,12 @@ def _job_and_payment(
     individual_skip = ~has_employer[:, None] & (rng.random(person_stress.shape) < sigmoid(2.0 * (person_stress - 2.6)))
     due = ~out_of_work & ~individual_skip
     pressure = np.where(has_employer[:, None], 1.8 * (employer_stress - 2.7), 1.5 * (person_stress - 2.3))
-    unpaid = rng.random(pressure.shape) < sigmoid(pressure)
-    later = rng.random(pressure.shape) < 0.55
+    # an employer pays for all its staff or for none of them in a month: one draw per employer and month
+    employer_draw = rng.random((orgs.n, months))[np.maximum(employer, 0)]
+    own_draw = rng.random(pressure.shape)
+    unpaid = np.where(has_employer[:, None], employer_draw, own_draw) < sigmoid(pressure)
+    employer_later = rng.random((orgs.n, months))[np.maximum(employer, 0)] < 0.55
+    later = np.where(has_employer[:, None], employer_later, rng.random(pressure.shape) < 0.55)
     status = np.full(pressure.shape, PAID, dtype=np.uint8)
     status[unpaid & later] = PAID_LATE
     status[unpaid & ~later] = UNPAID
