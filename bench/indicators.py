@@ -1,9 +1,10 @@
 """Indicator refresh and single-subject reads, against one raw DuckDB GROUP BY over the same source rows.
 
-    python3 bench/indicators.py --home PUHUI_HOME [--as-of 2026-10-31] [--spark] [--reads 20000]
+    python3 bench/indicators.py --lake LAKE --out FOLDER [--as-of 2026-11-01] [--spark] [--reads 20000]
 
-PUHUI_HOME holds a lake made by ``puhui synth city`` then ``puhui gov ingest`` (``docs/lake.md``). Measured in one
-run, on the same lake:
+LAKE is a lake made by ``puhui synth city`` then ``puhui gov ingest`` (``PUHUI_HOME/gov/lake``, ``docs/lake.md``);
+snapshots are written under FOLDER. The synthetic city's deliveries arrive in the night after its as-of day, so
+the first as-of that sees them is the day after. Measured in one run, on the same lake:
 
 - baseline: ``SELECT subject, count(*) … GROUP BY subject`` over the UNION ALL of every source data set the
   indicators read (the cheapest query that touches each source row once per subject), fetched to Arrow;
@@ -31,7 +32,6 @@ from puhui.engines import create_engine
 from puhui.gov.indicators.lake import dataset_path, has_dataset
 from puhui.gov.indicators.online import SnapshotIndex
 from puhui.gov.indicators.snapshot import KINDS, build_snapshot, compute
-from puhui.gov.lake.store import Lake
 
 
 def baseline_seconds(lake: Path, datasets: list[str]) -> tuple[float, int, int]:
@@ -57,13 +57,14 @@ def compute_seconds(engine_config: dict[str, str], lake: Path, as_of: dt.date) -
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--home", type=Path, required=True, help="PUHUI_HOME with an ingested lake")
-    parser.add_argument("--as-of", default="2026-10-31")
+    parser.add_argument("--lake", type=Path, required=True, help="an ingested lake (PUHUI_HOME/gov/lake)")
+    parser.add_argument("--out", type=Path, required=True, help="where the snapshot is written")
+    parser.add_argument("--as-of", default="2026-11-01")
     parser.add_argument("--spark", action="store_true", help="also time the compute on local Spark")
     parser.add_argument("--reads", type=int, default=20_000)
     parser.add_argument("--repeat", type=int, default=3, help="DuckDB timings: best of N")
     args = parser.parse_args()
-    lake = Lake.at_home(args.home).root
+    lake: Path = args.lake
     as_of = dt.date.fromisoformat(args.as_of)
     definitions = load_indicators()
     sources = sorted({i.source.dataset for i in definitions if has_dataset(lake, i.source.dataset)})
@@ -73,7 +74,7 @@ def main() -> None:
     refresh = min(compute_seconds({"type": "duckdb"}, lake, as_of)[0] for _ in range(args.repeat))
     _, subjects = compute_seconds({"type": "duckdb"}, lake, as_of)
     with create_engine({"type": "duckdb"}) as engine:
-        root = args.home / "gov" / "indicators"
+        root = args.out
         started = time.perf_counter()
         build_snapshot(engine, lake, root, definitions, as_of)
         build = time.perf_counter() - started

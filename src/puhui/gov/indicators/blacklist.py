@@ -2,7 +2,7 @@
 
 The consent-gated service keeps them in its own database (``puhui.gov.credit_loop``, read through its
 ``BlackListReader``); the indicators read them beside the commission's deliveries, point in time: a record counts
-from its listing day (that is when the node received it) until its removal.
+from its listing day (that is when the node received it) until its removal or the end of its listing period.
 """
 
 from __future__ import annotations
@@ -34,7 +34,8 @@ def bank_reported_rows(entries: Sequence[BlackListEntry], catalog: Catalog) -> p
             "decision_no": entry.decision_no,
             "listed_date": entry.listed_date,
             "valid_until": entry.valid_until,
-            "removed_date": entry.removed_date,
+            # A record counts until removed or until its listing period ends, whichever comes first.
+            "removed_date": min(entry.removed_date or entry.valid_until, entry.valid_until),
             "removal_reason": entry.removal_reason,
             BATCH_COLUMN: BANK_REPORTED_BATCH,
             RECEIVED_COLUMN: dt.datetime.combine(entry.listed_date, dt.time(), CITY_TIME).astimezone(dt.UTC),
