@@ -126,7 +126,7 @@ indicators:
     source: {dataset: tcourt.debtors, columns: [case_no, amount, performance], latest_per: [case_no],
              where: [{column: performance, op: "!=", value: 全部履行}]}
     measure: {aggregate: sum, column: amount}
-    rule: {kind: bands, thresholds: [1, 10000, 100000], labels: ["0", "<1万", "1-10万", "10万+"]}
+    rule: {kind: bands, thresholds: [0.000001, 10000, 100000], labels: ["0", "<1万", "1-10万", "10万+"]}
   - id: debtor_first_listed
     version: 1
     name: {zh: 首次失信距今, en: since first listing}

@@ -94,12 +94,22 @@ def _value_literal(column: ir.Value, value: Any) -> ir.Value:
     if dtype.is_boolean():
         return ibis.literal(value in (True, "true", "1", 1))
     if dtype.is_decimal() or dtype.is_floating():
-        return ibis.literal(Decimal(str(value))).cast(dtype)
+        return _number_literal(dtype, Decimal(str(value)))
     if dtype.is_integer():
         return ibis.literal(int(value), type=dtype)
     if dtype.is_date() or dtype.is_timestamp():
         return _date_literal(dtype, dt.date.fromisoformat(str(value)))
     return ibis.literal(value)
+
+
+def _number_literal(dtype: dt_types.DataType, number: Decimal) -> ir.Value:
+    """``number`` typed as the column it is compared with. An untyped decimal literal is not safe: Ibis writes
+    it for DuckDB as DECIMAL(18, 3), which turns 0.000001 into 0, while Spark keeps it."""
+    if dtype.is_integer() and number == number.to_integral_value():
+        return ibis.literal(int(number), type=dtype)
+    if dtype.is_decimal():
+        return ibis.literal(number, type=dtype)
+    return ibis.literal(number, type=dt_types.Decimal(38, 6))
 
 
 def _condition(table: ir.Table, condition: Condition) -> ir.BooleanValue:
@@ -253,7 +263,7 @@ def _generalize(raw: ir.Value, indicator: Indicator, as_of: AsOf) -> ir.Value:
     if isinstance(rule, BandRule):
         value = raw if indicator.measure.aggregate is Aggregate.MAX else raw.fill_null(0)
         branches = [
-            (value < ibis.literal(t).cast(value.type()), label)
+            (value < _number_literal(value.type(), t), label)
             for t, label in zip(rule.thresholds, rule.labels, strict=False)
         ]
         if rule.none is not None:
