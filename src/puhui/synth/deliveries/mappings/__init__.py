@@ -31,7 +31,7 @@ __all__ = ["MAPPINGS", "Mapping", "mapping"]
 
 def _register_all() -> None:
     """Import every mapping module so that its ``@mapping`` registrations run."""
-    from puhui.synth.deliveries.mappings import court, housing_fund, hrss, telecoms, utilities  # noqa: F401
+    from puhui.synth.deliveries.mappings import court, housing_fund, hrss, tax, telecoms, utilities  # noqa: F401
 
 
 _register_all()
