@@ -85,83 +85,98 @@ def normalize_ids(array: pa.Array) -> pa.Array:
 
 
 def _matrix(array: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """(indices of the 18-byte values, their bytes as a k×18 matrix)."""
+    """(indices of the 18-byte values, their bytes as a k×18 ``uint8`` matrix)."""
     lengths = pc.fill_null(pc.binary_length(array), 0).to_numpy(zero_copy_only=False)
     where = np.flatnonzero(lengths == 18)
     if not len(where):
         return where, np.zeros((0, 18), dtype=np.uint8)
-    chosen = pc.take(array, pa.array(where))
+    chosen = array if len(where) == len(array) else pc.take(array, pa.array(where))
     if isinstance(chosen, pa.ChunkedArray):
         chosen = chosen.combine_chunks()
     offsets = np.frombuffer(chosen.buffers()[1], dtype=np.int32)[chosen.offset : chosen.offset + len(chosen) + 1]
     data = np.frombuffer(chosen.buffers()[2], dtype=np.uint8)
     start = int(offsets[0])
-    matrix = data[start : start + 18 * len(where)].reshape(len(where), 18)
-    return where, matrix
+    return where, data[start : start + 18 * len(where)].reshape(len(where), 18)
 
 
-def _verdicts(size: int, where: np.ndarray, codes: np.ndarray, present: np.ndarray) -> pa.Array:
-    """Verdict strings per value: nulls stay unjudged (null), values not 18 bytes long are of the wrong type."""
-    full = np.where(present, 1, 0).astype(np.int8)
-    full[where] = codes
-    return pc.take(_VERDICTS, pa.array(full))
+class _Numbers:
+    """The 18-byte values of a column as a matrix, with the tests both kinds of number share."""
 
+    def __init__(self, array: pa.Array) -> None:
+        self.size = len(array)
+        self.present = np.asarray(pc.is_valid(array).to_numpy(zero_copy_only=False), dtype=bool)
+        self.where, self.m = _matrix(array)
+        self.digits = self.m[:, :17].astype(np.int16) - _DIGIT0
+        last = self.m[:, 17]
+        self.resident_shape = np.all(self.m[:, :17] - _DIGIT0 <= 9, axis=1) & (((last - _DIGIT0) <= 9) | (last == _X))
 
-def _present(array: pa.Array) -> np.ndarray:
-    return np.asarray(pc.is_valid(array).to_numpy(zero_copy_only=False), dtype=bool)
+    def verdicts(self, codes: np.ndarray, rows: np.ndarray | None = None) -> pa.Array:
+        """Verdict strings per value: nulls stay unjudged (null), values not 18 bytes long are of the wrong type;
+        ``rows`` restricts the verdicts to some values (the rest stay null)."""
+        full = self.present.astype(np.int8)
+        full[self.where] = codes
+        if rows is not None:
+            full[~rows] = 0
+        return pc.take(_VERDICTS, pa.array(full))
+
+    def resident_codes(self, today: dt.date) -> np.ndarray:
+        d = self.digits.astype(np.int32)
+        year = d[:, 6] * 1000 + d[:, 7] * 100 + d[:, 8] * 10 + d[:, 9]
+        month = d[:, 10] * 10 + d[:, 11]
+        day = d[:, 12] * 10 + d[:, 13]
+        leap = ((year % 4 == 0) & (year % 100 != 0)) | (year % 400 == 0)
+        month_days = _DAYS_IN_MONTH[np.clip(month, 0, 12)] + ((month == 2) & leap)
+        birth_ok = (year >= 1) & (month >= 1) & (month <= 12) & (day >= 1) & (day <= month_days)
+        expected = RESIDENT_ID_CHECK[(d @ RESIDENT_ID_WEIGHTS.astype(np.int32)) % 11]
+        future = year * 10000 + month * 100 + day > today.year * 10000 + today.month * 100 + today.day
+        shape = self.resident_shape
+        codes = np.where(~shape | ~birth_ok, 1, np.where(expected != self.m[:, 17], 2, np.where(future, 1, 0)))
+        return codes.astype(np.int8)
+
+    def credit_codes(self) -> np.ndarray:
+        values = _CREDIT_VALUE[self.m[:, :17]]
+        alphabet = np.all(values >= 0, axis=1)
+        expected = _CREDIT_CHAR[(31 - (values @ CREDIT_CODE_WEIGHTS) % 31) % 31]
+        leading_digits = np.all(self.m[:, :8] - _DIGIT0 <= 9, axis=1)
+        codes = np.where(~alphabet, 1, np.where(expected != self.m[:, 17], 2, np.where(~leading_digits, 1, 0)))
+        return codes.astype(np.int8)
+
+    def looks_like_resident(self) -> np.ndarray:
+        d = self.digits
+        century = d[:, 6] * 10 + d[:, 7]
+        province = _PROVINCE[np.clip(d[:, 0] * 10 + d[:, 1], 0, 99)]
+        looks = self.resident_shape & province & (century >= 18) & (century <= 20)
+        result = np.zeros(self.size, dtype=bool)
+        result[self.where] = looks
+        return result
 
 
 def resident_id_faults(array: pa.Array, today: dt.date | None = None) -> pa.Array:
     """Per normalized resident ID: null when valid (or null), else ``wrong_type`` or ``bad_checksum`` — in the
     order ``ResidentId`` checks: shape, birth date, check digit, birth not in the future."""
-    today = today or dt.date.today()
-    where, m = _matrix(array)
-    digits = m[:, :17].astype(np.int64) - _DIGIT0
-    shape = np.all((digits >= 0) & (digits <= 9), axis=1) & (((m[:, 17] >= 48) & (m[:, 17] <= 57)) | (m[:, 17] == _X))
-    digits = np.where(shape[:, None], digits, 0)
-    year = digits[:, 6] * 1000 + digits[:, 7] * 100 + digits[:, 8] * 10 + digits[:, 9]
-    month = digits[:, 10] * 10 + digits[:, 11]
-    day = digits[:, 12] * 10 + digits[:, 13]
-    leap = ((year % 4 == 0) & (year % 100 != 0)) | (year % 400 == 0)
-    month_days = _DAYS_IN_MONTH[np.clip(month, 0, 12)] + ((month == 2) & leap)
-    birth_ok = (year >= 1) & (month >= 1) & (month <= 12) & (day >= 1) & (day <= month_days)
-    expected = RESIDENT_ID_CHECK[(digits @ RESIDENT_ID_WEIGHTS) % 11]
-    future = year * 10000 + month * 100 + day > today.year * 10000 + today.month * 100 + today.day
-    codes = np.select([~shape, ~birth_ok, expected != m[:, 17], future], [1, 1, 2, 1], 0).astype(np.int8)
-    return _verdicts(len(array), where, codes, _present(array))
+    numbers = _Numbers(array)
+    return numbers.verdicts(numbers.resident_codes(today or dt.date.today()))
 
 
 def credit_code_faults(array: pa.Array) -> pa.Array:
     """Per normalized credit code: null when valid (or null), else ``wrong_type`` or ``bad_checksum`` — in the
     order ``CreditCode`` checks: alphabet of the first 17, check character, eight leading digits."""
-    where, m = _matrix(array)
-    values = _CREDIT_VALUE[m[:, :17]]
-    alphabet = np.all(values >= 0, axis=1)
-    total = np.where(alphabet[:, None], values, 0) @ CREDIT_CODE_WEIGHTS
-    expected = _CREDIT_CHAR[(31 - total % 31) % 31]
-    leading_digits = np.all((m[:, :8] >= 48) & (m[:, :8] <= 57), axis=1)
-    codes = np.select([~alphabet, expected != m[:, 17], ~leading_digits], [1, 2, 1], 0).astype(np.int8)
-    return _verdicts(len(array), where, codes, _present(array))
+    numbers = _Numbers(array)
+    return numbers.verdicts(numbers.credit_codes())
 
 
 def looks_like_resident_id(array: pa.Array) -> np.ndarray:
     """The shape test of ``puhui.core.ids.looks_like_resident_id`` per value (False for nulls)."""
-    where, m = _matrix(array)
-    digits = m[:, :17].astype(np.int64) - _DIGIT0
-    shape = np.all((digits >= 0) & (digits <= 9), axis=1) & (((m[:, 17] >= 48) & (m[:, 17] <= 57)) | (m[:, 17] == _X))
-    digits = np.where(shape[:, None], digits, 0)
-    century = digits[:, 6] * 10 + digits[:, 7]
-    looks = shape & _PROVINCE[digits[:, 0] * 10 + digits[:, 1]] & ((century >= 18) & (century <= 20))
-    result = np.zeros(len(array), dtype=bool)
-    result[where] = looks
-    return result
+    return _Numbers(array).looks_like_resident()
 
 
-def subject_id_faults(array: pa.Array) -> tuple[pa.Array, np.ndarray]:
+def subject_id_faults(array: pa.Array, today: dt.date | None = None) -> tuple[pa.Array, np.ndarray]:
     """For fields holding either kind: (verdicts, is-person mask), each value judged by the kind its shape says."""
-    person = looks_like_resident_id(array)
-    faults = pc.if_else(pa.array(person), resident_id_faults(array), credit_code_faults(array))
-    return faults, person
+    numbers = _Numbers(array)
+    person = numbers.looks_like_resident()
+    looks = person[numbers.where]
+    codes = np.where(looks, numbers.resident_codes(today or dt.date.today()), numbers.credit_codes()).astype(np.int8)
+    return numbers.verdicts(codes), person
 
 
 __all__ = [

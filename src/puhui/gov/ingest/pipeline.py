@@ -136,7 +136,7 @@ class _FileLoad:
         self.batch_id = batch_id
         self.received_at = received_at
         self.column_map = map_header(dataset, raw.header)
-        self.query = CheckQuery(dataset, column_names(len(raw.header)))
+        self.query: CheckQuery | None = None
         self.schema = lake_schema(dataset)
         self.rows_read = 0
         self.rows_accepted = 0
@@ -148,50 +148,48 @@ class _FileLoad:
     def run(self, parts: Path, quarantine: Path) -> list[str]:
         """Stream the file through the checks; good rows go to ``parts/part-NNNNN.parquet`` (one per chunk),
         bad rows to ``quarantine``. Returns the part file names."""
-        check_sql = self.query.sql("chunk")
-        faults = " OR ".join(f"{column} IS NOT NULL" for _, column in self.query.fault_columns())
         self._run("CREATE OR REPLACE TEMP TABLE seen (hash UBIGINT, first_row BIGINT)")
-        # Duplicates on a narrow table (row, hash): a window over the wide checked rows would copy them all.
-        dups_sql = (
-            "CREATE OR REPLACE TEMP TABLE dups AS SELECT h._row, "
-            "coalesce(s.first_row, nullif(min(h._row) OVER (PARTITION BY h._hash), h._row)) AS _dup_of, h._hash "
-            f"FROM (SELECT _row, {self.query.row_hash()} AS _hash FROM chunk) h LEFT JOIN seen s ON s.hash = h._hash"
-        )
-        checked_sql = (
-            "CREATE OR REPLACE TEMP TABLE checked AS SELECT c.*, d._dup_of, d._hash, "
-            f"(c._undecodable OR d._dup_of IS NOT NULL OR {faults}) AS _bad "
-            f"FROM ({check_sql}) c JOIN dups d USING (_row)"
-        )
-        output_sql = self._output_sql()
         names: list[str] = []
         for raw in _chunks(self.raw.batches, CHUNK_ROWS):
-            count = raw.num_rows
-            chunk = prepare_chunk(self.dataset, self.column_map, raw, self.rows_read + 1)
-            self.con.register("chunk", chunk)
-            self._run(dups_sql)
-            self._run(checked_sql)
-            self._run("INSERT INTO seen SELECT _hash, _row FROM dups WHERE _dup_of IS NULL")
-            bad = self._scalar("SELECT count(*) FROM checked WHERE _bad")
-            if bad:
-                self._collect_quarantine()
-            self.con.unregister("chunk")
-            self._pseudonymize()
-            names.append(self._write_part(parts, len(names), output_sql))
-            self.rows_read += count
-            self.rows_accepted += count - bad
-            self.bad_rows += bad
+            names.append(self._check_chunk(raw, parts, len(names)))
         if not names:  # an empty file still gets a part, so the batch has a schema
-            self.con.register("chunk", prepare_chunk(self.dataset, self.column_map, _empty_raw(self.raw), 1))
-            self._run(dups_sql)
-            self._run(checked_sql)
-            self.con.unregister("chunk")
-            names.append(self._write_part(parts, 0, output_sql))
-        self._run("DROP TABLE IF EXISTS seen")
-        self._run("DROP TABLE IF EXISTS dups")
-        self._run("DROP TABLE IF EXISTS checked")
+            names.append(self._check_chunk(_empty_raw(self.raw), parts, 0))
+        for table in ("seen", "dups", "checked"):
+            self._run(f"DROP TABLE IF EXISTS {table}")
         table = pa.concat_tables(self.quarantine) if self.quarantine else QUARANTINE_SCHEMA.empty_table()
         pq.write_table(table, quarantine, compression="snappy")
         return names
+
+    def _check_chunk(self, raw: pa.Table, parts: Path, index: int) -> str:
+        if self.query is None:  # typed Parquet columns are known from the first chunk
+            self.query = CheckQuery(self.dataset, self.column_map, {f.name: f.type for f in raw.schema})
+        query = self.query
+        count = raw.num_rows
+        chunk = prepare_chunk(self.dataset, self.column_map, raw, self.rows_read + 1, query.native)
+        self.con.register("chunk", chunk)
+        # Duplicates on a narrow table (row, hash): a window over the wide checked rows would copy them all.
+        self._run(
+            "CREATE OR REPLACE TEMP TABLE dups AS SELECT h._row, "
+            "coalesce(s.first_row, nullif(min(h._row) OVER (PARTITION BY h._hash), h._row)) AS _dup_of, h._hash "
+            f"FROM (SELECT _row, {query.row_hash()} AS _hash FROM chunk) h LEFT JOIN seen s ON s.hash = h._hash"
+        )
+        faults = " OR ".join(f"{column} IS NOT NULL" for _, column in query.fault_columns())
+        self._run(
+            "CREATE OR REPLACE TEMP TABLE checked AS SELECT c.*, d._dup_of, "
+            f"(c._undecodable OR d._dup_of IS NOT NULL OR {faults}) AS _bad "
+            f"FROM ({query.sql('chunk')}) c JOIN dups d USING (_row)"
+        )
+        self._run("INSERT INTO seen SELECT _hash, _row FROM dups WHERE _dup_of IS NULL")
+        bad = self._scalar("SELECT count(*) FROM checked WHERE _bad")
+        if bad:
+            self._collect_quarantine(query)
+        self.con.unregister("chunk")
+        self._pseudonymize()
+        name = self._write_part(parts, index, self._output_sql())
+        self.rows_read += count
+        self.rows_accepted += count - bad
+        self.bad_rows += bad
+        return name
 
     def _write_part(self, parts: Path, index: int, output_sql: str) -> str:
         name = f"part-{index:05d}.parquet"
@@ -251,9 +249,11 @@ class _FileLoad:
         ]
         return f"SELECT {', '.join(select)} FROM checked c {' '.join(joins)} WHERE NOT c._bad ORDER BY c._row"
 
-    def _collect_quarantine(self) -> None:
+    def _collect_quarantine(self, query: CheckQuery) -> None:
         """Turn this batch's bad rows into quarantine records (few rows: masked in Python with the core rules)."""
-        texts = ", ".join(f"chunk.{CheckQuery.value(f.name)}" for f in self.dataset.fields)
+        texts = ", ".join(
+            f"CAST(chunk.{query.source_value(f)} AS VARCHAR) AS {CheckQuery.value(f.name)}" for f in self.dataset.fields
+        )
         self._run(
             f"CREATE OR REPLACE TEMP TABLE bad AS SELECT c.*, {texts} FROM checked c JOIN chunk USING (_row) "
             "WHERE c._bad"
@@ -267,7 +267,7 @@ class _FileLoad:
             "NULL::BIGINT AS dup_of FROM bad WHERE _undecodable",
             "SELECT _row, NULL, 'duplicate', NULL, _dup_of FROM bad WHERE _dup_of IS NOT NULL AND NOT _undecodable",
         ]
-        for spec, fault in self.query.fault_columns():
+        for spec, fault in query.fault_columns():
             parts.append(
                 f"SELECT _row, {quote_literal(spec.name)}, {fault}, {CheckQuery.value(spec.name)}, NULL FROM bad "
                 f"WHERE {fault} IS NOT NULL AND NOT _undecodable AND _dup_of IS NULL"

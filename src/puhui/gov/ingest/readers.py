@@ -255,6 +255,8 @@ def open_xlsx(path: Path, progress: ProgressCallback | None = None) -> RawDelive
     except Exception as err:  # openpyxl raises many kinds for broken workbooks
         raise IngestError(f"cannot open the workbook: {type(err).__name__}") from None
     sheet = workbook.worksheets[0]
+    # Without this, openpyxl parses the whole sheet once more to find its size when the file declares none.
+    sheet.reset_dimensions()
     rows = sheet.iter_rows(values_only=True)
     try:
         header = [_cell_text(v) for v in next(rows)]

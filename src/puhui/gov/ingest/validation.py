@@ -35,7 +35,7 @@ from puhui.engines.sql_checks import (
     quote_literal,
 )
 from puhui.gov.ingest.readers import UNDECODABLE_MARK
-from puhui.gov.lake.schema import DECIMAL_TYPE
+from puhui.gov.lake.schema import DECIMAL_TYPE, is_kept
 
 # Values departments send for "nothing here" (compared after half-width folding and trimming).
 MISSING_PLACEHOLDERS = pa.array(["", "暂无", "无", "-", "NULL", "null", "Null", "\\N"], pa.string())
@@ -102,9 +102,11 @@ def pseudonym_key_column(name: str) -> str:
     return f"k_{name}"
 
 
-def prepare_chunk(dataset: DatasetSpec, column_map: ColumnMap, raw: pa.Table, first_row: int) -> pa.Table:
-    """The raw text columns plus, per field, its cleaned value; for ID numbers also their verdict and pseudonym
-    key (``P``/``E`` + normalized number); ``_row`` numbers and the ``_undecodable`` flag."""
+def prepare_chunk(
+    dataset: DatasetSpec, column_map: ColumnMap, raw: pa.Table, first_row: int, native: frozenset[str] = frozenset()
+) -> pa.Table:
+    """The raw columns plus, per field, its cleaned text (except ``native`` fields, already typed); for ID numbers
+    also their verdict and pseudonym key (``P``/``E`` + normalized number); ``_row`` and ``_undecodable``."""
     size = raw.num_rows
     columns: dict[str, pa.Array] = {name: raw.column(name).combine_chunks() for name in raw.column_names}
     columns["_row"] = pa.array(np.arange(first_row, first_row + size, dtype=np.int64))
@@ -117,6 +119,8 @@ def prepare_chunk(dataset: DatasetSpec, column_map: ColumnMap, raw: pa.Table, fi
             )
     columns["_undecodable"] = pa.array(undecodable)
     for spec in dataset.fields:
+        if spec.name in native:
+            continue
         raw_name = column_map.columns.get(spec.name)
         source = columns[raw_name] if raw_name else pa.nulls(size, pa.string())
         value = clean_text(source, MISSING_PLACEHOLDERS)
@@ -144,25 +148,27 @@ def _code_case(v: str, keys: dict[str, str]) -> str:
     return f"(CASE {v} {whens} END)"
 
 
-def _typed_and_fault(spec: FieldSpec, v: str) -> tuple[str, str]:
-    """(typed value, fault when the value is present) for a field that is not an ID number; ``v`` is the
-    cleaned text (never null where these are used)."""
+def _typed_and_fault(spec: FieldSpec, v: str, t: str) -> tuple[str, str]:
+    """(typed value, fault) for a field that is not an ID number: ``v`` is the cleaned text (never null where the
+    fault is used), ``t`` the column holding the typed value."""
     kind = spec.type
     if kind is FieldType.INT:
         value = f"(CASE WHEN regexp_full_match({v}, '[+-]?[0-9]+') THEN try_cast({v} AS BIGINT) END)"
-        return value, f"(CASE WHEN {value} IS NULL THEN 'wrong_type' END)"
+        return value, f"(CASE WHEN {t} IS NULL THEN 'wrong_type' END)"
     if kind is FieldType.DECIMAL:
         grouped = f"regexp_full_match({v}, '[+-]?[0-9]{{1,3}}(,[0-9]{{3}})+(\\.[0-9]*)?')"
         value = (
             f"coalesce(try_cast({v} AS {_decimal_type()}), "
             f"CASE WHEN {grouped} THEN try_cast(replace({v}, ',', '') AS {_decimal_type()}) END)"
         )
-        return value, f"(CASE WHEN {value} IS NULL THEN 'wrong_type' END)"
+        return value, f"(CASE WHEN {t} IS NULL THEN 'wrong_type' END)"
     if kind in (FieldType.DATE, FieldType.DATETIME, FieldType.YM):
         parse = {FieldType.DATE: parsed_date, FieldType.DATETIME: parsed_timestamp, FieldType.YM: parsed_year_month}
         value, matched = parse[kind](v)
-        fault = f"(CASE WHEN {value} IS NOT NULL THEN NULL WHEN {matched} THEN 'impossible_date' ELSE 'wrong_type' END)"
-        return value, fault
+        return (
+            value,
+            f"(CASE WHEN {t} IS NOT NULL THEN NULL WHEN {matched} THEN 'impossible_date' ELSE 'wrong_type' END)",
+        )
     if kind in (FieldType.CODE, FieldType.BOOL):
         if kind is FieldType.CODE:
             pairs = {normalize_label(code): code for code in spec.codes or {}}
@@ -175,17 +181,45 @@ def _typed_and_fault(spec: FieldSpec, v: str) -> tuple[str, str]:
         if kind is FieldType.BOOL:
             value = f"CAST({value} AS BOOLEAN)"
         fault = quote_literal("bad_code" if kind is FieldType.CODE else "wrong_type")
-        return value, f"(CASE WHEN {value} IS NULL THEN {fault} END)"
+        return value, f"(CASE WHEN {t} IS NULL THEN {fault} END)"
     # str, text, phone: any text is well-typed.
     return v, "NULL"
 
 
-class CheckQuery:
-    """The per-batch SQL for one data set and one delivered header, over a prepared chunk."""
+def _native(spec: FieldSpec, arrow_type: pa.DataType) -> bool:
+    """Whether a typed (Parquet) column already holds the field's type, so it is cast, not parsed from text."""
+    types = pa.types
+    families = {
+        FieldType.INT: (types.is_integer,),
+        FieldType.DECIMAL: (types.is_decimal, types.is_integer, types.is_floating),
+        FieldType.DATE: (types.is_date, types.is_timestamp),
+        FieldType.DATETIME: (types.is_date, types.is_timestamp),
+        FieldType.BOOL: (types.is_boolean,),
+    }
+    return any(bool(test(arrow_type)) for test in families.get(spec.type, ()))
 
-    def __init__(self, dataset: DatasetSpec, raw_columns: list[str]) -> None:
+
+_SQL_TYPES = {
+    FieldType.INT: "BIGINT",
+    FieldType.DECIMAL: _decimal_type(),
+    FieldType.DATE: "DATE",
+    FieldType.DATETIME: "TIMESTAMP",
+    FieldType.BOOL: "BOOLEAN",
+}
+
+
+class CheckQuery:
+    """The per-batch SQL for one data set and one delivered file, over a prepared chunk."""
+
+    def __init__(self, dataset: DatasetSpec, column_map: ColumnMap, raw_types: dict[str, pa.DataType]) -> None:
         self.dataset = dataset
-        self.raw_columns = raw_columns
+        self.column_map = column_map
+        self.raw_columns = list(raw_types)
+        self.native = frozenset(
+            spec.name
+            for spec in dataset.fields
+            if spec.name in column_map.columns and _native(spec, raw_types[column_map.columns[spec.name]])
+        )
 
     @staticmethod
     def value(name: str) -> str:
@@ -203,30 +237,43 @@ class CheckQuery:
     def pseudonym_key(name: str) -> str:
         return quote_identifier(pseudonym_key_column(name))
 
+    def source_value(self, spec: FieldSpec) -> str:
+        """The column ``prepare_chunk`` leaves for a field: cleaned text, or the typed column as delivered."""
+        if spec.name in self.native:
+            return quote_identifier(self.column_map.columns[spec.name])
+        return self.value(spec.name)
+
     def sql(self, source: str) -> str:
-        """SELECT over a prepared chunk: per field ``v_`` cleaned text, ``t_`` typed value, ``e_`` fault, and for ID
-        numbers ``k_`` the pseudonym key; ``_row``, ``_hash`` (of the raw row) and ``_undecodable``."""
-        selected = [
-            "_row",
-            f"hash({', '.join(quote_identifier(c) for c in self.raw_columns)}) AS _hash",
-            "_undecodable",
-        ]
+        """SELECT over a prepared chunk: per field ``e_`` its fault, ``t_`` its typed value if the lake keeps it, for
+        ID numbers ``k_`` the pseudonym key; ``_row`` and ``_undecodable``. Each value is typed once (inner query)
+        and judged from that (outer query); cleaned texts stay in the chunk — quarantine reads them there."""
+        inner = ["_row", "_undecodable"]
+        outer = ["_row", "_undecodable"]
         for spec in self.dataset.fields:
             name = spec.name
-            v = self.value(name)
-            if spec.type in IDENTIFIER_TYPES:
-                value, fault = self.pseudonym_key(name), quote_identifier(id_fault_column(name))
-            else:
-                value, fault = _typed_and_fault(spec, v)
+            v = self.source_value(spec)
             missing = "'missing_required'" if spec.required else "NULL"
-            selected.append(v)
-            selected.append(f"{value} AS {self.typed(name)}")
-            selected.append(f"CASE WHEN {v} IS NULL THEN {missing} ELSE {fault} END AS {self.fault(name)}")
             if spec.type in IDENTIFIER_TYPES:
-                selected.append(
-                    f"CASE WHEN {v} IS NOT NULL THEN {self.pseudonym_key(name)} END AS {self.pseudonym_key(name)}"
-                )
-        return f"SELECT {', '.join(selected)} FROM {source}"
+                key = self.pseudonym_key(name)
+                inner.append(f"CASE WHEN {v} IS NOT NULL THEN {key} END AS {key}")
+                inner.append(f"{quote_identifier(id_fault_column(name))} AS {self.fault(name)}")
+                outer.append(key)
+                fault = self.fault(name)
+            elif name in self.native:
+                inner.append(f"CAST({v} AS {_SQL_TYPES[spec.type]}) AS {self.typed(name)}")
+                fault = "NULL"
+            else:
+                value, fault = _typed_and_fault(spec, v, self.typed(name))
+                inner.append(f"{value} AS {self.typed(name)}")
+                if spec.type in (FieldType.DATE, FieldType.DATETIME, FieldType.YM):
+                    inner.append(v)  # the fault tells a non-date from an impossible date by the text's shape
+            inner.append(f"{v} IS NULL AS {quote_identifier(f'z_{name}')}")
+            if is_kept(self.dataset, spec) and spec.type not in IDENTIFIER_TYPES:
+                outer.append(self.typed(name))
+            outer.append(
+                f"CASE WHEN {quote_identifier(f'z_{name}')} THEN {missing} ELSE {fault} END AS {self.fault(name)}"
+            )
+        return f"SELECT {', '.join(outer)} FROM (SELECT {', '.join(inner)} FROM {source}) AS typed"
 
     def row_hash(self) -> str:
         """A 64-bit hash of the raw row: equal rows hash equal; two different rows of one file share a hash with

@@ -1,0 +1,135 @@
+"""Acceptance of ingestion on the synthetic city (``puhui synth city``), through the CLI as an operator runs it:
+every delivery loads with read = accepted + quarantined and quarantine equal to the answer key; no resident ID,
+credit code, name or phone of the deliveries reaches the lake, its logs or the CLI's output; re-ingestion
+changes nothing; ``puhui gov sources`` reports every data set."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from typer.testing import CliRunner
+
+from puhui.cli import app
+from puhui.core.catalog import FieldType, PrivacyClass, load_catalog
+
+PERSONS = int(os.environ.get("PUHUI_ACCEPTANCE_PERSONS", "20000"))
+KEYS = "1:" + "c3" * 32
+
+
+@pytest.fixture(scope="module")
+def city(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from puhui.synth.generate import generate_city
+    from puhui.synth.params import CityParams
+
+    out = tmp_path_factory.mktemp("city")
+    generate_city(CityParams(persons=PERSONS, seed=7), out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def ingested(city: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict, str]:
+    home = tmp_path_factory.mktemp("home")
+    env = {"PUHUI_HOME": str(home), "PUHUI_PSEUDONYM_KEYS": KEYS}
+    result = CliRunner().invoke(app, ["gov", "ingest", str(city / "deliveries"), "--json"], env=env)
+    assert result.exit_code == 0, result.output[-2000:]
+    table = CliRunner().invoke(app, ["gov", "ingest", str(city / "deliveries")], env=env)
+    sources = CliRunner().invoke(app, ["gov", "sources", "--json"], env=env)
+    assert sources.exit_code == 0
+    return home, json.loads(result.stdout), result.stdout + table.stdout + sources.stdout
+
+
+def _answer_key(city: Path) -> dict[tuple[str, int], tuple[str, str]]:
+    with (city / "truth" / "bad_rows.csv").open(encoding="utf-8") as handle:
+        return {(r["path"], int(r["row"])): (r["field"], r["kind"]) for r in csv.DictReader(handle)}
+
+
+@pytest.mark.slow
+def test_every_delivery_loads_and_quarantine_is_the_answer_key(city: Path, ingested) -> None:
+    home, report, _ = ingested
+    manifest = json.loads((city / "deliveries" / "manifest.json").read_text())
+    files = {f["file"]: f for f in report["files"]}
+    assert set(files) == {f["path"] for f in manifest["files"]}
+    for entry in manifest["files"]:
+        outcome = files[entry["path"]]
+        assert outcome["status"] == "loaded", outcome
+        assert outcome["rows_read"] == entry["rows"] == outcome["rows_accepted"] + outcome["rows_quarantined"]
+    quarantined: dict[tuple[str, int], set[tuple[str, str]]] = {}
+    for path in (home / "gov" / "lake" / "_ops" / "quarantine").rglob("*.parquet"):
+        for r in pq.read_table(path).to_pylist():
+            quarantined.setdefault((r["file"], r["row"]), set()).add((r["field"] or "", r["kind"]))
+    key = _answer_key(city)
+    assert set(quarantined) == set(key)
+    assert all(key[row] in faults or key[row][1] in {k for _, k in faults} for row, faults in quarantined.items())
+    assert sum(o["rows_quarantined"] for o in files.values()) == len(key)
+
+
+def _delivered_identifiers(city: Path) -> set[str]:
+    """Every value of a direct-identifier field (ID numbers, names, phones, addresses …) in the deliveries."""
+    catalog = load_catalog()
+    manifest = json.loads((city / "deliveries" / "manifest.json").read_text())
+    found: set[str] = set()
+    for entry in manifest["files"]:
+        spec = catalog.get(entry["dataset"])
+        identifying = {f.name for f in spec.fields if f.privacy is PrivacyClass.DIRECT_IDENTIFIER}
+        labels = {f.label.zh: f.name for f in spec.fields} | {f.name: f.name for f in spec.fields}
+        path = city / "deliveries" / entry["path"]
+        if path.suffix == ".parquet":
+            rows = pq.read_table(path).to_pylist()
+        else:
+            text = path.read_bytes().decode(entry.get("encoding") or "utf-8", "replace").lstrip("\ufeff")
+            rows = list(csv.DictReader(io.StringIO(text)))
+        for row in rows:
+            for column, value in row.items():
+                if labels.get(column) in identifying and value:
+                    found.add(str(value).strip().upper())
+    types = {f.type for spec in catalog for f in spec.fields if f.privacy is PrivacyClass.DIRECT_IDENTIFIER}
+    assert {FieldType.RESIDENT_ID, FieldType.SUBJECT_ID, FieldType.PHONE} <= types
+    return {v for v in found if len(v) >= 2}
+
+
+@pytest.mark.slow
+def test_no_identifier_reaches_the_lake_its_logs_or_the_cli(city: Path, ingested) -> None:
+    home, _, output = ingested
+    identifiers = _delivered_identifiers(city)
+    assert len(identifiers) > 10_000
+    cells: set[str] = set()
+    texts = [output]
+    for path in (home / "gov").rglob("*"):
+        if path.is_file() and path.suffix == ".parquet":
+            for column in pq.read_table(path).columns:
+                cells.update(str(v).upper() for v in column.to_pylist() if v is not None)
+        elif path.is_file():
+            texts.append(path.read_bytes().decode("utf-8", "replace"))
+    assert not identifiers & cells
+    text = "\n".join(texts).upper()
+    long_values = [v for v in identifiers if len(v) >= 3]
+    assert not [v for v in long_values if v in text]
+    quoted = {f'"{v}"' for v in identifiers if len(v) < 3}
+    assert not [v for v in quoted if v in text]
+
+
+@pytest.mark.slow
+def test_reingesting_the_city_changes_nothing(city: Path, ingested) -> None:
+    home, _report, _ = ingested
+    env = {"PUHUI_HOME": str(home), "PUHUI_PSEUDONYM_KEYS": KEYS}
+    lake = home / "gov" / "lake"
+    before = sorted(p.relative_to(lake) for p in lake.rglob("*.parquet"))
+    again = CliRunner().invoke(app, ["gov", "ingest", str(city / "deliveries"), "--json"], env=env)
+    assert again.exit_code == 0
+    assert {f["status"] for f in json.loads(again.stdout)["files"]} == {"unchanged"}
+    assert sorted(p.relative_to(lake) for p in lake.rglob("*.parquet")) == before
+
+
+@pytest.mark.slow
+def test_sources_report_every_data_set_with_its_freshness(ingested) -> None:
+    _, report, output = ingested
+    sources = json.loads(output[output.rindex('{\n  "sources"') :])["sources"]
+    assert len(sources) == len(load_catalog())
+    assert all(s["status"] in ("fresh", "stale") and s["rows_read"] > 0 for s in sources)
+    assert {s["dataset"] for s in sources} == {f["dataset"] for f in report["files"]}
