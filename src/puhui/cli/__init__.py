@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from puhui.cli import bank, bench, catalog, gov, ids, synth
+from puhui.cli import bank, bench, catalog, demo, gov, ids, synth
 
 app = typer.Typer(
     name="puhui",
@@ -18,6 +18,7 @@ app.add_typer(gov.app, name="gov")
 app.add_typer(bank.app, name="bank")
 app.add_typer(bench.app, name="bench")
 app.add_typer(synth.app, name="synth")
+app.command("demo")(demo.demo)
 
 
 def main() -> None:

@@ -116,10 +116,12 @@ def gov_node(home: Path, admin_token: str, env: Mapping[str, str] | None = None)
 
 
 def admit_bank(gov_url: str, admin_token: str, groups: Sequence[str], key_file: Path) -> str:
-    """Admit the pilot bank at the government node; its private key goes to ``key_file`` (0600), its id back."""
+    """Admit the pilot bank at the government node (or, admitted before, issue it a new key); its private key goes
+    to ``key_file`` (0600) and its institution id comes back."""
+    admin = {"Authorization": f"Bearer {admin_token}"}
     answer = httpx.post(
         f"{gov_url}/v1/admin/institutions",
-        headers={"Authorization": f"Bearer {admin_token}"},
+        headers=admin,
         json={
             "name": "新余普惠试点银行",
             "credit_code": PILOT_BANK_CREDIT_CODE,
@@ -129,6 +131,12 @@ def admit_bank(gov_url: str, admin_token: str, groups: Sequence[str], key_file: 
         },
         timeout=10.0,
     )
+    if answer.status_code == 409:  # a kept home: the bank is known, its old key may be lost — rotate it
+        known = httpx.get(f"{gov_url}/v1/admin/institutions", headers=admin, timeout=10.0).json()
+        institution = next(i for i in known if i["credit_code"] == PILOT_BANK_CREDIT_CODE)
+        answer = httpx.post(
+            f"{gov_url}/v1/admin/institutions/{institution['id']}/credentials", headers=admin, timeout=10.0
+        )
     if answer.status_code != 201:
         raise UpstreamUnavailable(f"the government node refused to admit the bank: {answer.text}")
     credentials = answer.json()

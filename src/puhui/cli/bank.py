@@ -94,7 +94,8 @@ def replay(
         ),
     ] = False,
     min_months: Annotated[int, typer.Option(help="replay loans observed at least this many months")] = 6,
-    workers: Annotated[int, typer.Option(min=1, max=32, help="requests in flight")] = 8,
+    workers: Annotated[int, typer.Option(min=1, max=32, help="requests in flight")] = 4,
+    timeout: Annotated[float, typer.Option(help="seconds a past as-of query may take (they are computed)")] = 60.0,
     as_json: AsJson = False,
 ) -> None:
     """Replay the past applications through the government node, as of each application date (resumable)."""
@@ -111,8 +112,10 @@ def replay(
         )
         raise typer.Exit(2)
     with user_errors():
-        node = bootstrap()
-        agent = ApplicantAgent(node.settings.bank_gov_url)
+        settings = BankSettings()
+        settings.bank_gov_timeout_seconds = timeout
+        node = bootstrap(settings)
+        agent = ApplicantAgent(settings.bank_gov_url, timeout_seconds=timeout)
         with Progress(console=console, transient=True, disable=as_json) as bar:
             task = bar.add_task("回放历史申请 replaying history", total=None)
             summary = replay_history(
