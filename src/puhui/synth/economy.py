@@ -134,6 +134,9 @@ def build_organisations(params: CityParams, persons: Persons) -> tuple[Organisat
         np.where(kind == OrgKind.PUBLIC, 20 + rng.random(n) * 40, rng.exponential(5.0, n)),
     ).clip(0.05, 40)
     age_years[0] = 38
+    # farmers' cooperatives exist since the 2007 law
+    coop_limit = float((as_of - np.datetime64("2007-07-01")).astype(np.int64)) / DAYS_PER_YEAR
+    age_years = np.where(kind == OrgKind.COOPERATIVE, np.minimum(age_years, coop_limit), age_years)
     established = as_of - (age_years * DAYS_PER_YEAR).astype("timedelta64[D]")
     capital_wan = np.where(
         is_company,

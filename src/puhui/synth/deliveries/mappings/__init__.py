@@ -31,7 +31,15 @@ __all__ = ["MAPPINGS", "Mapping", "mapping"]
 
 def _register_all() -> None:
     """Import every mapping module so that its ``@mapping`` registrations run."""
-    from puhui.synth.deliveries.mappings import court, housing_fund, hrss, tax, telecoms, utilities  # noqa: F401
+    from puhui.synth.deliveries.mappings import (  # noqa: F401
+        court,
+        housing_fund,
+        hrss,
+        market,
+        tax,
+        telecoms,
+        utilities,
+    )
 
 
 _register_all()
