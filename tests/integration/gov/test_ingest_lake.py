@@ -234,3 +234,24 @@ def test_a_copy_of_the_lake_needs_no_staging(city, tmp_path: Path) -> None:
     con = connect_lake(copy, CATALOG)
     total = con.sql("select sum(rows_accepted) from ops.batches where current").fetchall()
     assert total == [(sum(o.rows_accepted for o in outcomes),)]
+
+
+def test_sources_show_freshness_and_the_quarantine_trend(tmp_path: Path) -> None:
+    from puhui.gov.ingest.sources import source_statuses
+
+    folder = tmp_path / "d"
+    lake = Lake(tmp_path / "lake")
+    first = dt.datetime(2026, 10, 1, 2, 0, tzinfo=dt.UTC)
+    write_delivery(folder, UTF8_CSV, rows=100, seed=1)
+    ingestor(lake, received_at=first).ingest(find_deliveries(folder))
+    write_delivery(folder, UTF8_CSV, rows=100, seed=2, faults=(), duplicates=0)
+    ingestor(lake, received_at=first + dt.timedelta(days=1)).ingest(find_deliveries(folder))
+    fresh_until = first + dt.timedelta(days=1 + UTF8_CSV.delivery.freshness_days)
+    report = {s.dataset: s for s in source_statuses(lake, CATALOG, now=fresh_until)}
+    status = report[UTF8_CSV.id]
+    assert (status.status, status.batches, status.rows_read, status.quarantine_rate) == ("fresh", 2, 100, 0.0)
+    assert status.recent_rates[0] > 0 and status.trend == "falling"
+    later = {s.dataset: s for s in source_statuses(lake, CATALOG, now=fresh_until + dt.timedelta(days=1))}
+    assert later[UTF8_CSV.id].status == "stale"
+    assert report[GBK_CSV.id].status == "never" and report[GBK_CSV.id].batches == 0
+    assert len(report) == len(CATALOG)
