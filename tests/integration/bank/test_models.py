@@ -68,6 +68,10 @@ def test_a_trained_model_scores_one_application_like_the_batch(kind, estimator, 
     one = model.score(rows[3])
     assert float(one.pd) == pytest.approx(batch[3], abs=1e-6)
     assert (one.points is not None) == (kind == "scorecard")
+    batch_adverse = estimator.adverse_contributions(features_frame(rows[3:4], kinds)).iloc[0]
+    assert one.contributions == pytest.approx({k: v for k, v in batch_adverse.items() if v > 0}, abs=1e-9)
+    strange = {**rows[3], "indicator.tenure_band": "unheard-of", "indicator.si_months_24": None}
+    assert float(model.score(strange).pd) == pytest.approx(model.probabilities([strange])[0], abs=1e-6)
     worst = max(rows, key=lambda r: r["indicator.utility_arrears_12m"])
     assert model.score(worst).contributions  # a risky applicant has adverse contributions to report
     assert all(v > 0 for v in model.score(worst).contributions.values())

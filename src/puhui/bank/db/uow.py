@@ -9,9 +9,9 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Self, cast
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Table, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -21,6 +21,11 @@ from puhui.bank.models.registry import ModelStatus, ModelVersion
 from puhui.core.errors import Conflict, NotFound
 from puhui.core.ids import SubjectKind
 from puhui.core.schedule import RepaymentMethod
+
+# Statements on the tables themselves: no identity map to keep on the decision path.
+APPLICATIONS = cast(Table, ApplicationRow.__table__)
+DECISIONS = cast(Table, DecisionRow.__table__)
+RECEIVED = cast(Table, ReceivedIndicatorsRow.__table__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,28 +53,26 @@ class ApplicationRepository:
         self.session = session
 
     def get(self, application_id: str) -> StoredApplication | None:
-        row = self.session.get(ApplicationRow, application_id)
+        row = self.session.execute(select(APPLICATIONS).where(APPLICATIONS.c.application_id == application_id)).first()
         return None if row is None else _application(row)
 
     def add(self, application: Application, at: dt.datetime) -> None:
-        self.session.add(
-            ApplicationRow(
-                application_id=application.application_id,
-                subject_kind=application.subject_kind.value,
-                subject_id=application.subject_id,
-                product=application.product,
-                amount=application.amount,
-                term_months=application.term_months,
-                method=application.method.value if application.method else None,
-                applied_on=application.applied_on,
-                status=ApplicationStatus.RECEIVED.value,
-                attempts=0,
-                received_at=at,
-                updated_at=at,
-            )
+        statement = insert(APPLICATIONS).values(
+            application_id=application.application_id,
+            subject_kind=application.subject_kind.value,
+            subject_id=application.subject_id,
+            product=application.product,
+            amount=application.amount,
+            term_months=application.term_months,
+            method=application.method.value if application.method else None,
+            applied_on=application.applied_on,
+            status=ApplicationStatus.RECEIVED.value,
+            attempts=0,
+            received_at=at,
+            updated_at=at,
         )
         try:
-            self.session.flush()
+            self.session.execute(statement)
         except IntegrityError:
             raise Conflict(f"application {application.application_id} exists", code="application_exists") from None
 
@@ -79,12 +82,12 @@ class ApplicationRepository:
         values: dict[str, Any] = {
             "status": status.value,
             "updated_at": at,
-            "attempts": ApplicationRow.attempts + 1,
+            "attempts": APPLICATIONS.c.attempts + 1,
         }
         if consent_id is not None:
             values["consent_id"] = consent_id
         self.session.execute(
-            update(ApplicationRow).where(ApplicationRow.application_id == application_id).values(**values)
+            update(APPLICATIONS).where(APPLICATIONS.c.application_id == application_id).values(**values)
         )
 
     def waiting(self, limit: int = 100) -> list[StoredApplication]:
@@ -102,39 +105,37 @@ class DecisionRepository:
         self.session = session
 
     def get(self, application_id: str) -> DecisionRecord | None:
-        row = self.session.get(DecisionRow, application_id)
+        row = self.session.execute(select(DECISIONS).where(DECISIONS.c.application_id == application_id)).first()
         return None if row is None else _decision(row)
 
     def add(self, record: DecisionRecord) -> None:
-        self.session.add(
-            DecisionRow(
-                application_id=record.application_id,
-                outcome=record.outcome.value,
-                limit_amount=record.limit,
-                annual_rate=record.annual_rate,
-                grade=record.grade,
-                pd=record.pd,
-                points=record.points,
-                ruleset=record.ruleset,
-                ruleset_digest=record.ruleset_digest,
-                model_version=record.model_version,
-                indicator_versions=dict(record.indicator_versions),
-                indicators_as_of=record.indicators_as_of,
-                findings=record.findings,
-                reasons=record.reasons,
-                offer=record.offer,
-                shadow=record.shadow,
-                decided_at=record.decided_at,
-                latency_ms=record.latency_ms,
-            )
+        statement = insert(DECISIONS).values(
+            application_id=record.application_id,
+            outcome=record.outcome.value,
+            limit_amount=record.limit,
+            annual_rate=record.annual_rate,
+            grade=record.grade,
+            pd=record.pd,
+            points=record.points,
+            ruleset=record.ruleset,
+            ruleset_digest=record.ruleset_digest,
+            model_version=record.model_version,
+            indicator_versions=dict(record.indicator_versions),
+            indicators_as_of=record.indicators_as_of,
+            findings=record.findings,
+            reasons=record.reasons,
+            offer=record.offer,
+            shadow=record.shadow,
+            decided_at=record.decided_at,
+            latency_ms=record.latency_ms,
         )
         try:
-            self.session.flush()
+            self.session.execute(statement)
         except IntegrityError:
             raise Conflict(f"application {record.application_id} is decided already", code="decided") from None
 
     def recent(self, limit: int = 1000) -> list[DecisionRecord]:
-        rows = self.session.scalars(select(DecisionRow).order_by(DecisionRow.decided_at.desc()).limit(limit))
+        rows = self.session.execute(select(DECISIONS).order_by(DECISIONS.c.decided_at.desc()).limit(limit))
         return [_decision(row) for row in rows]
 
     def count_by_outcome(self) -> dict[str, int]:
@@ -149,8 +150,8 @@ class IndicatorRepository:
         self.session = session
 
     def add(self, received: ReceivedIndicators) -> None:
-        self.session.add(
-            ReceivedIndicatorsRow(
+        self.session.execute(
+            insert(RECEIVED).values(
                 application_id=received.application_id,
                 subject_id=received.subject_id,
                 consent_id=received.consent_id,
@@ -253,7 +254,7 @@ class UnitOfWork:
         self.session.commit()
 
 
-def _application(row: ApplicationRow) -> StoredApplication:
+def _application(row: Any) -> StoredApplication:
     application = Application(
         application_id=row.application_id,
         subject_kind=SubjectKind(row.subject_kind),
@@ -267,7 +268,7 @@ def _application(row: ApplicationRow) -> StoredApplication:
     return StoredApplication(application, ApplicationStatus(row.status), row.attempts, row.consent_id)
 
 
-def _decision(row: DecisionRow) -> DecisionRecord:
+def _decision(row: Any) -> DecisionRecord:
     return DecisionRecord(
         application_id=row.application_id,
         outcome=Outcome(row.outcome),

@@ -34,7 +34,7 @@ def infer_kinds(rows: Sequence[Mapping[str, Any]], names: Iterable[str]) -> dict
     kinds = {}
     for name in names:
         present = [row.get(name) for row in rows if row.get(name) is not None]
-        numeric = all(_numeric(value) is not None for value in present)
+        numeric = all(numeric_value(value) is not None for value in present)
         kinds[name] = FeatureKind.NUMERIC if numeric else FeatureKind.CATEGORICAL
     return kinds
 
@@ -45,14 +45,15 @@ def features_frame(rows: Sequence[Mapping[str, Any]], kinds: Mapping[str, Featur
     for name, kind in kinds.items():
         values = [row.get(name) for row in rows]
         if kind is FeatureKind.NUMERIC:
-            numbers = [_numeric(v) for v in values]  # a value that is no number (a stray label) is missing
+            numbers = [numeric_value(v) for v in values]  # a value that is no number (a stray label) is missing
             columns[name] = np.array([math.nan if n is None else n for n in numbers], dtype=float)
         else:
             columns[name] = pd.Series([None if v is None else str(v) for v in values], dtype=object)
     return pd.DataFrame(columns, index=range(len(rows)))
 
 
-def _numeric(value: Any) -> float | None:
+def numeric_value(value: Any) -> float | None:
+    """A flag as 0/1, a count or an amount as a float; None for anything else (a band label)."""
     if isinstance(value, bool):
         return 1.0 if value else 0.0
     if isinstance(value, int | float | Decimal):

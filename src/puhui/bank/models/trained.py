@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import math
 import pickle
 import threading
 import time
@@ -22,7 +23,7 @@ from numpy.typing import NDArray
 
 from puhui.bank.db.uow import UnitOfWork
 from puhui.bank.decision.model import RiskScore
-from puhui.bank.models.features import FeatureKind, features_frame
+from puhui.bank.models.features import FeatureKind, features_frame, numeric_value
 from puhui.bank.models.registry import ModelStatus, ModelVersion
 from puhui.core.errors import ValidationError
 
@@ -44,6 +45,7 @@ class TrainedModel:
         booster = getattr(self.estimator, "booster_", None)
         if booster is not None and hasattr(booster, "set_params"):
             booster.set_params(n_jobs=1)
+        self._single = _SingleRowGbm.of(self.estimator, self.kinds)
 
     @property
     def features(self) -> tuple[str, ...]:
@@ -55,6 +57,9 @@ class TrainedModel:
         return np.asarray(self.estimator.predict_proba(frame)[:, 1], dtype=float)
 
     def score(self, facts: Mapping[str, Any]) -> RiskScore:
+        if self._single is not None:
+            probability, contributions = self._single.score(facts)
+            return RiskScore(self.version, Decimal(str(probability)).quantize(PD_PLACES), None, contributions)
         frame = features_frame([facts], self.kinds)
         probability = float(self.estimator.predict_proba(frame)[0, 1])
         points = None
@@ -67,6 +72,46 @@ class TrainedModel:
             points=points,
             contributions={str(name): float(value) for name, value in adverse.items() if value > 0},
         )
+
+
+class _SingleRowGbm:
+    """One application scored by the LightGBM booster on a NumPy row: the probability and the per-feature
+    contributions (exact tree SHAP, log-odds) from one call, without the pandas round trip of a batch — the same
+    figures as ``GbmModel.predict_proba`` and ``contributions`` (tested), a few times faster."""
+
+    def __init__(self, booster: Any, names: list[str], codes: dict[int, dict[str, float]], numeric: list[bool]):
+        self.booster, self.names, self.codes, self.numeric = booster, names, codes, numeric
+
+    @classmethod
+    def of(cls, estimator: Any, kinds: Mapping[str, FeatureKind]) -> _SingleRowGbm | None:
+        names = getattr(estimator, "feature_names_in_", None)
+        categories = getattr(estimator, "categories_", None)
+        booster = getattr(getattr(estimator, "booster_", None), "booster_", None)
+        if names is None or categories is None or booster is None:
+            return None  # not a fitted GbmModel: the batch path serves it
+        codes = {
+            position: {str(level): float(code) for code, level in enumerate(categories[name])}
+            for position, name in enumerate(names)
+            if name in categories
+        }
+        numeric = [kinds.get(name) is FeatureKind.NUMERIC for name in names]
+        return cls(booster, list(names), codes, numeric)
+
+    def score(self, facts: Mapping[str, Any]) -> tuple[float, dict[str, float]]:
+        row = np.empty((1, len(self.names)), dtype=np.float64)
+        for position, name in enumerate(self.names):
+            value = facts.get(name)
+            if position in self.codes:
+                row[0, position] = math.nan if value is None else self.codes[position].get(str(value), math.nan)
+            elif self.numeric[position]:
+                number = None if value is None else numeric_value(value)
+                row[0, position] = math.nan if number is None else number
+            else:
+                row[0, position] = math.nan
+        contributions = self.booster.predict(row, pred_contrib=True, num_threads=1)[0]
+        probability = 1.0 / (1.0 + math.exp(-float(contributions.sum())))
+        adverse = {name: float(v) for name, v in zip(self.names, contributions[:-1], strict=True) if v > 0}
+        return probability, adverse
 
 
 def save_artefact(model: TrainedModel, folder: Path) -> tuple[str, str]:

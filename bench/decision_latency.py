@@ -1,0 +1,172 @@
+"""End-to-end decision latency on loopback: both nodes on this machine, an open-loop load at a fixed rate.
+
+    python3 bench/decision_latency.py [--rate 200] [--seconds 60] [--bank-workers 2] [--gov-workers 1]
+
+Set-up (not timed): ``puhui gov serve`` with an in-memory indicator reader that knows a few applicants
+(``tests.support.bank_acceptance``), the bank admitted, a LightGBM champion registered, ``puhui bank serve``
+started; then ``rate × seconds`` applications are submitted to the bank (each opens a consent at the government
+node) and every applicant signs their consent at the government node, over HTTP.
+
+Timed: one ``POST /v1/applications/{id}/decision`` per application, sent on an open-loop schedule (request i
+leaves at start + i / rate, whatever the answers before it): the bank queries the government node's indicators
+under the consent (signed request, consent check, use counter, audit chain), joins its own data, evaluates the
+champion and challenger rule sets, scores with the model, prices with a schedule, stores the decision record and
+answers. Latency is measured from the scheduled send time, so a server that falls behind shows it.
+
+Baseline in the same run: ``GET /health`` of the bank at the same rate (the HTTP stack and the process alone).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import secrets
+import statistics
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the checkout, for its test support code
+from tests.support.bank_acceptance import GROUPS, register_champion, resident_id
+
+from puhui.bank.gov_client.applicant import ApplicantAgent
+from puhui.cli._processes import admit_bank, bank_node, gov_node
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def prepare(bank_url: str, gov_url: str, count: int, concurrency: int) -> list[str]:
+    """Submit ``count`` applications and have every applicant sign their consent; the application ids."""
+    agent = ApplicantAgent(gov_url, timeout_seconds=30)
+    client = httpx.Client(base_url=bank_url, timeout=30, limits=httpx.Limits(max_connections=concurrency))
+
+    def one(number: int) -> str:
+        subject = resident_id(number % 900 + 100, born=f"19{70 + number % 25}0101")
+        application_id = f"BENCH-{number:06d}"
+        answer = client.post(
+            "/v1/applications",
+            json={
+                "application_id": application_id,
+                "subject_id": subject,
+                "product": "P-CONSUMER",
+                "amount": str(10_000 + 1_000 * (number % 90)),
+                "term_months": 12,
+            },
+        )
+        answer.raise_for_status()
+        agent.sign_consent(answer.json()["consent_id"], subject, "张三")
+        return application_id
+
+    with ThreadPoolExecutor(concurrency) as pool:
+        ids = list(pool.map(one, range(count)))
+    agent.close()
+    client.close()
+    return ids
+
+
+async def open_loop(base_url: str, paths: list[tuple[str, str]], rate: float) -> dict[str, Any]:
+    """Send ``paths`` ((method, path)) at ``rate`` per second; latencies from each request's scheduled time."""
+    limits = httpx.Limits(max_connections=512, max_keepalive_connections=512)
+    async with httpx.AsyncClient(base_url=base_url, timeout=60, limits=limits) as client:
+        latencies: list[float] = []
+        statuses: dict[int, int] = {}
+        start = time.perf_counter() + 0.2
+
+        async def one(index: int, method: str, path: str) -> None:
+            scheduled = start + index / rate
+            delay = scheduled - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            try:
+                answer = await client.request(method, path)
+                statuses[answer.status_code] = statuses.get(answer.status_code, 0) + 1
+            except httpx.HTTPError:
+                statuses[0] = statuses.get(0, 0) + 1
+            latencies.append(time.perf_counter() - scheduled)
+
+        await asyncio.gather(*(one(i, method, path) for i, (method, path) in enumerate(paths)))
+        elapsed = time.perf_counter() - start
+    return {
+        "requests": len(paths),
+        "seconds": round(elapsed, 2),
+        "throughput_per_s": round(len(paths) / elapsed, 1),
+        "p50_ms": round(percentile(latencies, 0.50) * 1000, 1),
+        "p99_ms": round(percentile(latencies, 0.99) * 1000, 1),
+        "max_ms": round(max(latencies) * 1000, 1),
+        "mean_ms": round(statistics.fmean(latencies) * 1000, 1),
+        "statuses": statuses,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rate", type=float, default=200.0, help="decisions per second")
+    parser.add_argument("--seconds", type=float, default=60.0, help="length of the timed run")
+    parser.add_argument("--bank-workers", type=int, default=2, help="uvicorn workers of the bank")
+    parser.add_argument("--gov-workers", type=int, default=1, help="uvicorn workers of the government node")
+    parser.add_argument("--prepare-concurrency", type=int, default=16)
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    arguments = parser.parse_args()
+    count = int(arguments.rate * arguments.seconds)
+    repo = str(Path(__file__).resolve().parents[1])
+
+    with tempfile.TemporaryDirectory(prefix="puhui-bench-") as folder:
+        root = Path(folder)
+        token = secrets.token_hex(16)
+        reader = {"PUHUI_GOV_INDICATOR_READER": "tests.support.bank_acceptance:indicator_reader", "PYTHONPATH": repo}
+        gov = gov_node(root / "gov", token, reader)
+        gov.arguments += ["--workers", str(arguments.gov_workers)]
+        with gov:
+            key_file = root / "bank" / "gov-key.pem"
+            institution = admit_bank(gov.base_url, token, GROUPS, key_file)
+            model = register_champion(root / "bank", f"sqlite:///{root / 'bank' / 'bank' / 'state.db'}")
+            bank = bank_node(root / "bank", gov.base_url, institution, key_file, GROUPS, workers=arguments.bank_workers)
+            with bank:
+                began = time.perf_counter()
+                ids = prepare(bank.base_url, gov.base_url, count, arguments.prepare_concurrency)
+                prepared = time.perf_counter() - began
+                baseline = asyncio.run(open_loop(bank.base_url, [("GET", "/health")] * count, arguments.rate))
+                decisions = asyncio.run(
+                    open_loop(bank.base_url, [("POST", f"/v1/applications/{i}/decision") for i in ids], arguments.rate)
+                )
+                recorded = httpx.get(
+                    f"{bank.base_url}/v1/decisions", params={"limit": min(count, 10_000)}, timeout=60
+                ).json()
+    server = [d["latency_ms"] for d in recorded["decisions"] if d.get("latency_ms") is not None]
+    result = {
+        "rate_per_s": arguments.rate,
+        "seconds": arguments.seconds,
+        "bank_workers": arguments.bank_workers,
+        "gov_workers": arguments.gov_workers,
+        "model": model,
+        "prepared_in_s": round(prepared, 1),
+        "baseline_health": baseline,
+        "decisions": decisions,
+        "outcomes": recorded["counts"],
+        "bank_internal_ms": {"p50": percentile(server, 0.5), "p99": percentile(server, 0.99)} if server else None,
+        "p99_ratio_to_baseline": round(decisions["p99_ms"] / max(baseline["p99_ms"], 0.1), 1),
+    }
+    if arguments.json:
+        print(json.dumps(result, indent=2))
+        return
+    print(f"prepared {count} signed applications in {result['prepared_in_s']} s")
+    for name in ("baseline_health", "decisions"):
+        figures = result[name]
+        print(
+            f"{name:16} {figures['throughput_per_s']:7.1f}/s  p50 {figures['p50_ms']:7.1f} ms  "
+            f"p99 {figures['p99_ms']:7.1f} ms  max {figures['max_ms']:7.1f} ms  statuses {figures['statuses']}"
+        )
+    print(f"outcomes {result['outcomes']}; inside the bank p50/p99 {result['bank_internal_ms']} ms")
+
+
+if __name__ == "__main__":
+    main()
