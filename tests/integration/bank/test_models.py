@@ -68,6 +68,8 @@ def test_a_trained_model_scores_one_application_like_the_batch(kind, estimator, 
     one = model.score(rows[3])
     assert float(one.pd) == pytest.approx(batch[3], abs=1e-6)
     assert (one.points is not None) == (kind == "scorecard")
+    if kind == "scorecard":
+        assert float(one.points) == pytest.approx(estimator.score(features_frame(rows[3:4], kinds))[0], abs=0.01)
     batch_adverse = estimator.adverse_contributions(features_frame(rows[3:4], kinds)).iloc[0]
     assert one.contributions == pytest.approx({k: v for k, v in batch_adverse.items() if v > 0}, abs=1e-9)
     strange = {**rows[3], "indicator.tenure_band": "unheard-of", "indicator.si_months_24": None}

@@ -45,7 +45,9 @@ class TrainedModel:
         booster = getattr(self.estimator, "booster_", None)
         if booster is not None and hasattr(booster, "set_params"):
             booster.set_params(n_jobs=1)
-        self._single = _SingleRowGbm.of(self.estimator, self.kinds)
+        self._single = _SingleRowGbm.of(self.estimator, self.kinds) or _SingleRowScorecard.of(
+            self.estimator, self.kinds
+        )
 
     @property
     def features(self) -> tuple[str, ...]:
@@ -58,18 +60,20 @@ class TrainedModel:
 
     def score(self, facts: Mapping[str, Any]) -> RiskScore:
         if self._single is not None:
-            probability, contributions = self._single.score(facts)
-            return RiskScore(self.version, Decimal(str(probability)).quantize(PD_PLACES), None, contributions)
+            probability, points, contributions = self._single.score(facts)
+            return RiskScore(
+                self.version,
+                Decimal(str(probability)).quantize(PD_PLACES),
+                None if points is None else Decimal(str(round(points, 2))),
+                contributions,
+            )
+        # Any other estimator of the scoring package: the batch path on a one-row frame.
         frame = features_frame([facts], self.kinds)
-        probability = float(self.estimator.predict_proba(frame)[0, 1])
-        points = None
-        if hasattr(self.estimator, "base_points_"):
-            points = Decimal(str(round(float(self.estimator.score(frame)[0]), 2)))
         adverse = self.estimator.adverse_contributions(frame).iloc[0]
         return RiskScore(
             model_version=self.version,
-            pd=Decimal(str(probability)).quantize(PD_PLACES),
-            points=points,
+            pd=Decimal(str(float(self.estimator.predict_proba(frame)[0, 1]))).quantize(PD_PLACES),
+            points=None,
             contributions={str(name): float(value) for name, value in adverse.items() if value > 0},
         )
 
@@ -97,7 +101,7 @@ class _SingleRowGbm:
         numeric = [kinds.get(name) is FeatureKind.NUMERIC for name in names]
         return cls(booster, list(names), codes, numeric)
 
-    def score(self, facts: Mapping[str, Any]) -> tuple[float, dict[str, float]]:
+    def score(self, facts: Mapping[str, Any]) -> tuple[float, float | None, dict[str, float]]:
         row = np.empty((1, len(self.names)), dtype=np.float64)
         for position, name in enumerate(self.names):
             value = facts.get(name)
@@ -111,7 +115,47 @@ class _SingleRowGbm:
         contributions = self.booster.predict(row, pred_contrib=True, num_threads=1)[0]
         probability = 1.0 / (1.0 + math.exp(-float(contributions.sum())))
         adverse = {name: float(v) for name, v in zip(self.names, contributions[:-1], strict=True) if v > 0}
-        return probability, adverse
+        return probability, None, adverse
+
+
+class _SingleRowScorecard:
+    """One application through a ``WoeScorecard``, variable by variable (optbinning's own per-variable
+    transform), without the frame round trip: probability, points and each feature's shortfall from its best
+    bin — the same figures as the batch path (tested)."""
+
+    def __init__(self, estimator: Any, binnings: list[Any], numeric: list[bool]) -> None:
+        self.estimator, self.binnings, self.numeric = estimator, binnings, numeric
+        self.names: list[str] = list(estimator.selected_features_)
+        self.coefficients = np.asarray(estimator.logistic_.coef_[0], dtype=float)
+        self.intercept = float(estimator.logistic_.intercept_[0])
+
+    @classmethod
+    def of(cls, estimator: Any, kinds: Mapping[str, FeatureKind]) -> _SingleRowScorecard | None:
+        process = getattr(estimator, "binning_process_", None)
+        if process is None or not hasattr(estimator, "logistic_"):
+            return None
+        names = list(estimator.selected_features_)
+        return cls(
+            estimator,
+            [process.get_binned_variable(name) for name in names],
+            [kinds.get(name) is FeatureKind.NUMERIC for name in names],
+        )
+
+    def score(self, facts: Mapping[str, Any]) -> tuple[float, float | None, dict[str, float]]:
+        woe = np.empty(len(self.names))
+        for position, (name, binning) in enumerate(zip(self.names, self.binnings, strict=True)):
+            value = facts.get(name)
+            if self.numeric[position]:
+                number = None if value is None else numeric_value(value)
+                column = np.array([math.nan if number is None else number], dtype=float)
+            else:
+                column = np.array([None if value is None else str(value)], dtype=object)
+            woe[position] = binning.transform(column, metric="woe", metric_special=0, metric_missing=0)[0]
+        probability = 1.0 / (1.0 + math.exp(-(self.intercept + float(self.coefficients @ woe))))
+        points = -self.estimator.factor_ * woe * self.coefficients
+        shortfall = np.maximum(self.estimator.best_points_ - points, 0.0)
+        adverse = {name: float(v) for name, v in zip(self.names, shortfall, strict=True) if v > 0}
+        return probability, float(self.estimator.base_points_ + points.sum()), adverse
 
 
 def save_artefact(model: TrainedModel, folder: Path) -> tuple[str, str]:
