@@ -29,21 +29,31 @@ import duckdb
 from puhui.core.ids import SubjectKind
 from puhui.core.indicators import load_indicators
 from puhui.engines import create_engine
-from puhui.gov.indicators.lake import dataset_path, has_dataset
+from puhui.gov.indicators.compiler import AsOf
+from puhui.gov.indicators.lake import source_files
 from puhui.gov.indicators.online import SnapshotIndex
-from puhui.gov.indicators.snapshot import KINDS, build_snapshot, compute
+from puhui.gov.indicators.snapshot import build_snapshot, compute_all
 
 
-def baseline_seconds(lake: Path, datasets: list[str]) -> tuple[float, int, int]:
-    """One GROUP BY subject over the union of the source data sets' rows; (seconds, source rows, groups)."""
-    scans = " UNION ALL ".join(
-        f"SELECT subject FROM read_parquet('{dataset_path(lake, d)}/**/*.parquet', hive_partitioning=true)"
-        for d in datasets
-    )
+def source_scans(lake: Path, as_of: dt.date) -> str:
+    """SQL reading the subject of every row the refresh reads: the same files, chosen point in time."""
+    definitions = load_indicators()
+    cutoff = AsOf(as_of).received_before
+    scans = []
+    for dataset_id in sorted({i.source.dataset for i in definitions}):
+        found = source_files(lake, definitions.catalog.get(dataset_id), cutoff)
+        if found is not None and found.files:
+            files = ", ".join(f"'{f}'" for f in found.files)
+            scans.append(f"SELECT subject FROM read_parquet([{files}])")
+    return " UNION ALL ".join(scans)
+
+
+def baseline_seconds(scans: str) -> tuple[float, int, int]:
+    """One GROUP BY subject over the union of the source rows; (seconds, source rows, groups)."""
     con = duckdb.connect()
     rows = con.execute(f"SELECT count(*) FROM ({scans})").fetchone()[0]  # warms the file cache for both sides
     started = time.perf_counter()
-    groups = con.execute(f"SELECT subject, count(*) AS n FROM ({scans}) GROUP BY subject").arrow().num_rows
+    groups = con.sql(f"SELECT subject, count(*) AS n FROM ({scans}) GROUP BY subject").to_arrow_table().num_rows
     return time.perf_counter() - started, rows, groups
 
 
@@ -51,8 +61,8 @@ def compute_seconds(engine_config: dict[str, str], lake: Path, as_of: dt.date) -
     definitions = load_indicators()
     with create_engine(engine_config) as engine:
         started = time.perf_counter()
-        rows = {kind.value: compute(engine, lake, definitions, kind, as_of)[0].num_rows for kind in KINDS}
-        return time.perf_counter() - started, rows
+        tables, _ = compute_all(engine, lake, definitions, as_of)
+        return time.perf_counter() - started, {kind.value: table.num_rows for kind, table in tables.items()}
 
 
 def main() -> None:
@@ -67,10 +77,10 @@ def main() -> None:
     lake: Path = args.lake
     as_of = dt.date.fromisoformat(args.as_of)
     definitions = load_indicators()
-    sources = sorted({i.source.dataset for i in definitions if has_dataset(lake, i.source.dataset)})
+    scans = source_scans(lake, as_of)
 
-    baseline = min(baseline_seconds(lake, sources)[0] for _ in range(args.repeat))
-    _, source_rows, groups = baseline_seconds(lake, sources)
+    baseline = min(baseline_seconds(scans)[0] for _ in range(args.repeat))
+    _, source_rows, groups = baseline_seconds(scans)
     refresh = min(compute_seconds({"type": "duckdb"}, lake, as_of)[0] for _ in range(args.repeat))
     _, subjects = compute_seconds({"type": "duckdb"}, lake, as_of)
     with create_engine({"type": "duckdb"}) as engine:
@@ -81,7 +91,7 @@ def main() -> None:
     report: dict[str, object] = {
         "as_of": as_of.isoformat(),
         "indicators": len(definitions),
-        "source_datasets": len(sources),
+        "source_datasets": scans.count("read_parquet"),
         "source_rows": source_rows,
         "subjects": subjects,
         "baseline_group_by_s": round(baseline, 3),

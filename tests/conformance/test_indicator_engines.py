@@ -17,7 +17,7 @@ from puhui.engines import DuckDBEngine
 from puhui.engines.base import Engine
 from puhui.gov.credit_loop.model import BlackListEntry
 from puhui.gov.indicators.blacklist import BLACK_LIST, bank_reported_supplement
-from puhui.gov.indicators.snapshot import compute
+from puhui.gov.indicators.snapshot import compute, compute_all
 from tests.support.indicator_lake import at, build_test_lake, d, test_indicators, write_batch
 
 ENGINES = [
@@ -171,3 +171,11 @@ class _Entries:
 
     def entries(self, subject_pseudonyms: Sequence[str] | None = None) -> list[BlackListEntry]:
         return self._entries
+
+
+def test_both_kinds_in_one_pass_give_the_per_kind_tables(lake: Path, definitions: IndicatorSet) -> None:
+    with DuckDBEngine() as engine:
+        together, _ = compute_all(engine, lake, definitions, dt.date(2025, 3, 5))
+        for kind in (SubjectKind.PERSON, SubjectKind.ENTERPRISE):
+            alone, _ = compute(engine, lake, definitions, kind, dt.date(2025, 3, 5))
+            assert together[kind].equals(alone)

@@ -19,6 +19,7 @@ from puhui.core.catalog import Catalog, DatasetSpec, parse_catalog_documents
 from puhui.core.indicators import IndicatorSet, parse_indicator_documents
 from puhui.gov.indicators.lake import dataset_path
 from puhui.gov.lake.schema import lake_schema
+from puhui.gov.lake.store import BATCH_FILE, BatchRecord
 
 CATALOG = {
     "tcourt.yaml": """
@@ -201,7 +202,30 @@ def write_batch(
     folder = dataset_path(lake, dataset.id) / f"batch_id={batch_id}"
     folder.mkdir(parents=True, exist_ok=True)
     pq.write_table(pa.table(columns, schema=schema), folder / "part-00000.parquet")
-    (folder / "_batch.json").write_text(f'{{"batch_id": "{batch_id}", "dataset": "{dataset.id}"}}')
+    record = BatchRecord(
+        batch_id=batch_id,
+        dataset=dataset.id,
+        provider=dataset.provider,
+        dataset_version=dataset.version,
+        catalog_version="test",
+        mode=dataset.delivery.mode,
+        file=f"{dataset.id}.csv",
+        sha256=batch_id,
+        bytes=0,
+        format="csv",
+        encoding="utf-8",
+        encoding_detected=False,
+        received_at=received_at,
+        ingested_at=received_at,
+        rows_read=len(rows),
+        rows_accepted=len(rows),
+        rows_quarantined=0,
+        quarantine_by_kind={},
+        extra_columns=[],
+        absent_fields=[],
+        parts=["part-00000.parquet"],
+    )
+    (folder / BATCH_FILE).write_text(record.model_dump_json())
 
 
 def at(day: str, hour: int = 2) -> dt.datetime:

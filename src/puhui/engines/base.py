@@ -7,6 +7,7 @@ Definitions compile to Ibis expressions once; an engine only says where they run
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -26,8 +27,8 @@ class Engine(ABC):
         """The Ibis backend, for literal tables and the rare backend-specific call."""
 
     @abstractmethod
-    def read_parquet(self, path: Path, *, partitioned: bool = True) -> ibis.Table:
-        """A Parquet file, or a folder of them (Hive-style ``key=value`` partitions when ``partitioned``)."""
+    def read_parquet(self, files: Sequence[Path]) -> ibis.Table:
+        """The rows of these Parquet files (same schema), as one table; no partition columns are derived."""
 
     def execute(self, expr: ibis.Table) -> pa.Table:
         return self.backend.to_pyarrow(expr)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -36,10 +37,8 @@ class DuckDBEngine(Engine):
     def backend(self) -> BaseBackend:
         return self._con
 
-    def read_parquet(self, path: Path, *, partitioned: bool = True) -> ibis.Table:
-        if path.is_dir():
-            return self._con.read_parquet(str(path / "**" / "*.parquet"), hive_partitioning=partitioned)
-        return self._con.read_parquet(str(path))
+    def read_parquet(self, files: Sequence[Path]) -> ibis.Table:
+        return self._con.read_parquet([str(f) for f in files], hive_partitioning=False)
 
     def close(self) -> None:
         self._con.disconnect()

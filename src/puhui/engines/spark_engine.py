@@ -8,6 +8,7 @@ starting the JVM costs seconds, so engines share it and ``close`` leaves it runn
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -59,14 +60,17 @@ class SparkEngine(Engine):
         self._session = spark_session(self.config)
         self._session.sparkContext.setLogLevel("ERROR")
         self._con = ibis.pyspark.connect(self._session)
+        self._views = 0
 
     @property
     def backend(self) -> BaseBackend:
         return self._con
 
-    def read_parquet(self, path: Path, *, partitioned: bool = True) -> ibis.Table:
-        # Spark discovers key=value partition folders by itself.
-        return self._con.read_parquet(str(path))
+    def read_parquet(self, files: Sequence[Path]) -> ibis.Table:
+        self._views += 1
+        name = f"puhui_parquet_{self._views}"
+        self._session.read.parquet(*(str(f) for f in files)).createOrReplaceTempView(name)
+        return self._con.table(name)
 
     def close(self) -> None:
         if self.config.stop_on_close:

@@ -48,7 +48,7 @@ from puhui.gov.indicators.lake import (
     received_before,
 )
 
-_KIND_PREFIX = {SubjectKind.PERSON: "P", SubjectKind.ENTERPRISE: "E"}
+KIND_PREFIX = {SubjectKind.PERSON: "P", SubjectKind.ENTERPRISE: "E"}
 
 
 @dataclass(frozen=True)
@@ -159,7 +159,7 @@ def _row_filter(table: ir.Table, indicator: Indicator, dataset: DatasetSpec, as_
 def point_in_time_rows(
     table: ir.Table,
     dataset: DatasetSpec,
-    kind: SubjectKind,
+    kind: SubjectKind | None,
     as_of: AsOf,
     latest_batch: str | None,
     supplement: ir.Table | None = None,
@@ -183,12 +183,12 @@ def point_in_time_rows(
     return rows.union(aligned.filter(*_known_by(aligned, dataset, kind, as_of)))
 
 
-def _known_by(table: ir.Table, dataset: DatasetSpec, kind: SubjectKind, as_of: AsOf) -> list[ir.BooleanValue]:
+def _known_by(table: ir.Table, dataset: DatasetSpec, kind: SubjectKind | None, as_of: AsOf) -> list[ir.BooleanValue]:
     predicates = [received_before(table[RECEIVED_COLUMN], as_of.received_before)]
     if dataset.event_date is not None:
         predicates.append(_on_or_before(table[dataset.event_date], as_of.day))
-    if dataset.subject is SubjectScope.BOTH:
-        predicates.append(table[SUBJECT_COLUMN].startswith(_KIND_PREFIX[kind]))
+    if kind is not None and dataset.subject is SubjectScope.BOTH:
+        predicates.append(table[SUBJECT_COLUMN].startswith(KIND_PREFIX[kind]))
     return predicates
 
 
@@ -298,21 +298,22 @@ def compile_plans(
     tables: Mapping[str, ir.Table],
     indicators: Sequence[Indicator],
     catalog: Catalog,
-    kind: SubjectKind,
+    kind: SubjectKind | None,
     as_of: AsOf,
     latest_batches: Mapping[str, str | None],
     supplements: Mapping[str, ir.Table] | None = None,
 ) -> list[SourcePlan]:
-    """The plans computing every indicator of ``kind`` subjects, a few per data set.
+    """The plans computing every indicator of ``kind`` subjects (``None``: of both kinds in one pass over each
+    data set; the caller splits the results by pseudonym prefix), a few per data set.
 
     ``tables`` maps each source data set id to its lake table; ``latest_batches`` names, for snapshot-mode data
     sets, the latest batch received by the as-of cut-off (``None`` when there is none yet); ``supplements`` adds
     records of a data set that reach the node outside the lake (``point_in_time_rows``). Each plan is small and
     runs on its own: one giant join of every data set costs a planner like Spark's far more than the data does.
     """
-    chosen = [i for i in indicators if i.applies_to(kind)]
+    chosen = [i for i in indicators if kind is None or i.applies_to(kind)]
     if not chosen:
-        raise DefinitionError(f"no indicators for {kind.value} subjects")
+        raise DefinitionError("no indicators to compute")
     by_dataset: dict[str, list[Indicator]] = defaultdict(list)
     for indicator in chosen:
         by_dataset[indicator.source.dataset].append(indicator)
@@ -329,4 +330,4 @@ def compile_plans(
     return plans
 
 
-__all__ = ["AsOf", "SourcePlan", "compile_plans", "point_in_time_rows"]
+__all__ = ["KIND_PREFIX", "AsOf", "SourcePlan", "compile_plans", "point_in_time_rows"]

@@ -5,13 +5,14 @@ point in time: rows received before a cut-off, and for snapshot data sets the la
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import ibis
 import ibis.expr.types as ir
 
-from puhui.core.errors import NotFound
+from puhui.core.catalog import DatasetSpec, DeliveryMode
 from puhui.gov.lake.schema import BATCH_COLUMN, LINEAGE_COLUMNS, RECEIVED_COLUMN, ROW_COLUMN, SUBJECT_COLUMN
 from puhui.gov.lake.store import Lake
 
@@ -19,19 +20,35 @@ CITY_TIME = ZoneInfo("Asia/Shanghai")
 
 
 def dataset_path(lake: Path, dataset_id: str) -> Path:
-    """The folder holding one data set's Parquet files."""
+    """The folder holding one data set's batches."""
     return Lake(lake).dataset_dir(dataset_id)
 
 
-def has_dataset(lake: Path, dataset_id: str) -> bool:
-    folder = dataset_path(lake, dataset_id)
-    return folder.is_dir() and any(folder.glob("batch_id=*/part-*.parquet"))
+@dataclass(frozen=True)
+class SourceFiles:
+    """What a point-in-time read of one data set takes from the lake: the batches received before the cut-off
+    (a snapshot data set: only the latest of them) and their Parquet files. Choosing files from the lineage
+    keeps later deliveries out of the scan altogether, not only out of the result."""
+
+    dataset: str
+    batches: tuple[str, ...]
+    files: tuple[Path, ...]
+
+    @property
+    def latest_batch(self) -> str | None:
+        return self.batches[-1] if self.batches else None
 
 
-def require_dataset(lake: Path, dataset_id: str) -> Path:
-    if not has_dataset(lake, dataset_id):
-        raise NotFound(f"the lake at {lake} holds no data set {dataset_id}")
-    return dataset_path(lake, dataset_id)
+def source_files(lake: Path, dataset: DatasetSpec, cutoff: dt.datetime) -> SourceFiles | None:
+    """``None`` when the lake never received the data set."""
+    live = Lake(lake).batches(include_history=False, dataset=dataset.id)  # oldest delivery first
+    if not live:
+        return None
+    known = [b for b in live if b.record.received_at < cutoff]
+    if dataset.delivery.mode is DeliveryMode.SNAPSHOT:
+        known = known[-1:]
+    files = tuple(path for batch in known for path in batch.part_paths)
+    return SourceFiles(dataset.id, tuple(b.record.batch_id for b in known), files)
 
 
 def received_before(column: ir.Value, instant: dt.datetime) -> ir.BooleanValue:
@@ -43,13 +60,6 @@ def received_before(column: ir.Value, instant: dt.datetime) -> ir.BooleanValue:
     return column < ibis.literal(instant, type=dtype)
 
 
-def latest_batch_query(table: ir.Table, cutoff: dt.datetime) -> ir.Table:
-    """The batch received last before the cut-off (ties broken by batch id): one row, or none."""
-    received = table.filter(received_before(table[RECEIVED_COLUMN], cutoff))
-    batches = received.group_by(BATCH_COLUMN).aggregate(received=received[RECEIVED_COLUMN].max())
-    return batches.order_by([ibis.desc("received"), ibis.desc(BATCH_COLUMN)]).limit(1)
-
-
 __all__ = [
     "BATCH_COLUMN",
     "CITY_TIME",
@@ -57,9 +67,8 @@ __all__ = [
     "RECEIVED_COLUMN",
     "ROW_COLUMN",
     "SUBJECT_COLUMN",
+    "SourceFiles",
     "dataset_path",
-    "has_dataset",
-    "latest_batch_query",
     "received_before",
-    "require_dataset",
+    "source_files",
 ]

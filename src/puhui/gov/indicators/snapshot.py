@@ -26,13 +26,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from puhui.core.catalog import DeliveryMode
+from puhui.core.catalog import Catalog
 from puhui.core.errors import NotFound
 from puhui.core.ids import SubjectKind
 from puhui.core.indicators import Indicator, IndicatorSet, OutputType
 from puhui.engines.base import Engine
-from puhui.gov.indicators.compiler import AsOf, SourcePlan, compile_plans
-from puhui.gov.indicators.lake import BATCH_COLUMN, SUBJECT_COLUMN, dataset_path, has_dataset, latest_batch_query
+from puhui.gov.indicators.compiler import KIND_PREFIX, AsOf, SourcePlan, compile_plans
+from puhui.gov.indicators.lake import SUBJECT_COLUMN, source_files
+from puhui.gov.lake.schema import lake_schema
 
 MANIFEST = "manifest.json"
 LATEST_POINTER = "LATEST"
@@ -93,32 +94,54 @@ def snapshot_name(as_of: dt.date, definitions_version: str) -> str:
 
 
 def load_sources(
-    engine: Engine, lake: Path, indicators: Sequence[Indicator], supplements: Mapping[str, pa.Table] | None = None
-) -> tuple[dict[str, ir.Table], list[str]]:
-    """The lake tables the indicators read, and the ids of indicators whose data set the lake lacks (a data set
-    known only from a supplement reads as an empty lake table beside it)."""
+    engine: Engine,
+    lake: Path,
+    indicators: Sequence[Indicator],
+    catalog: Catalog,
+    as_of: AsOf,
+    supplements: Mapping[str, pa.Table] | None = None,
+) -> tuple[dict[str, ir.Table], dict[str, str | None], list[str]]:
+    """The point-in-time lake tables the indicators read, each snapshot data set's batch, and the ids of
+    indicators whose data set the lake never received (nor a supplement)."""
     tables: dict[str, ir.Table] = {}
+    batches: dict[str, str | None] = {}
     absent: set[str] = set()
     for dataset_id in dict.fromkeys(i.source.dataset for i in indicators):
-        if has_dataset(lake, dataset_id):
-            tables[dataset_id] = engine.read_parquet(dataset_path(lake, dataset_id))
-        elif supplements and dataset_id in supplements:
-            tables[dataset_id] = ibis.memtable(supplements[dataset_id].slice(0, 0))
-        else:
+        dataset = catalog.get(dataset_id)
+        found = source_files(lake, dataset, as_of.received_before)
+        if found is None and not (supplements and dataset_id in supplements):
             absent.add(dataset_id)
-    return tables, sorted(i.id for i in indicators if i.source.dataset in absent)
+            continue
+        if found is not None and found.files:
+            tables[dataset_id] = engine.read_parquet(found.files)
+        else:  # nothing received by then: the data set's columns, no rows
+            tables[dataset_id] = ibis.memtable(lake_schema(dataset).empty_table())
+        batches[dataset_id] = found.latest_batch if found is not None else None
+    return tables, batches, sorted(i.id for i in indicators if i.source.dataset in absent)
 
 
-def latest_batches(
-    engine: Engine, tables: dict[str, ir.Table], definitions: IndicatorSet, as_of: AsOf
-) -> dict[str, str | None]:
-    """For each snapshot-mode source, the batch received last by the cut-off."""
-    found: dict[str, str | None] = {}
-    for dataset_id, table in tables.items():
-        if definitions.catalog.get(dataset_id).delivery.mode is DeliveryMode.SNAPSHOT:
-            result = engine.execute(latest_batch_query(table, as_of.received_before))
-            found[dataset_id] = result.column(BATCH_COLUMN)[0].as_py() if result.num_rows else None
-    return found
+def _run(
+    engine: Engine,
+    lake: Path,
+    definitions: IndicatorSet,
+    kind: SubjectKind | None,
+    as_of: dt.date,
+    subjects: Sequence[str] | None,
+    supplements: Mapping[str, pa.Table] | None,
+) -> tuple[list[tuple[SourcePlan, pa.Table]], list[Indicator], list[str]]:
+    chosen = list(definitions) if kind is None else definitions.for_subject(kind)
+    point = AsOf(as_of)
+    tables, batches, unavailable = load_sources(engine, lake, chosen, definitions.catalog, point, supplements)
+    extra = {k: ibis.memtable(v) for k, v in (supplements or {}).items() if k in tables}
+    if subjects is not None:
+        wanted = list(subjects)
+        tables = {k: t.filter(t[SUBJECT_COLUMN].isin(wanted)) for k, t in tables.items()}
+        extra = {k: t.filter(t[SUBJECT_COLUMN].isin(wanted)) for k, t in extra.items()}
+    usable = [i for i in chosen if i.id not in unavailable]
+    if not usable:
+        return [], usable, unavailable
+    plans = compile_plans(tables, usable, definitions.catalog, kind, point, batches, extra)
+    return [(plan, engine.execute(plan.expr)) for plan in plans], usable, unavailable
 
 
 def compute(
@@ -134,26 +157,36 @@ def compute(
     """Indicators of every subject of ``kind`` (or only ``subjects``) as of ``as_of``: the table sorted by
     subject, and the ids left out because their data set is not in the lake. ``supplements`` adds rows of a
     data set that reach the node outside the lake (``blacklist.bank_reported_supplement``)."""
-    chosen = definitions.for_subject(kind)
-    tables, unavailable = load_sources(engine, lake, chosen, supplements)
-    extra = {k: ibis.memtable(v) for k, v in (supplements or {}).items() if k in tables}
-    if subjects is not None:
-        wanted = list(subjects)
-        tables = {k: t.filter(t[SUBJECT_COLUMN].isin(wanted)) for k, t in tables.items()}
-        extra = {k: t.filter(t[SUBJECT_COLUMN].isin(wanted)) for k, t in extra.items()}
-    usable = [i for i in chosen if i.id not in unavailable]
-    if not usable:
-        return pa.table({SUBJECT_COLUMN: pa.array([], pa.string())}), unavailable
-    point = AsOf(as_of)
-    batches = latest_batches(engine, tables, definitions, point)
-    plans = compile_plans(tables, usable, definitions.catalog, kind, point, batches, extra)
-    results = [(plan, engine.execute(plan.expr)) for plan in plans]
+    results, usable, unavailable = _run(engine, lake, definitions, kind, as_of, subjects, supplements)
     return assemble(results, usable), unavailable
+
+
+def compute_all(
+    engine: Engine,
+    lake: Path,
+    definitions: IndicatorSet,
+    as_of: dt.date,
+    *,
+    supplements: Mapping[str, pa.Table] | None = None,
+) -> tuple[dict[SubjectKind, pa.Table], list[str]]:
+    """Both kinds at once: each data set is read once for persons and enterprises alike, then the results are
+    split by pseudonym prefix. Same tables as ``compute`` per kind."""
+    results, usable, unavailable = _run(engine, lake, definitions, None, as_of, None, supplements)
+    tables = {}
+    for kind in KINDS:
+        mine = [
+            (plan, result.filter(pc.starts_with(result.column(SUBJECT_COLUMN), KIND_PREFIX[kind])))
+            for plan, result in results
+        ]
+        tables[kind] = assemble(mine, [i for i in usable if i.applies_to(kind)])
+    return tables, unavailable
 
 
 def assemble(results: Sequence[tuple[SourcePlan, pa.Table]], indicators: Sequence[Indicator]) -> pa.Table:
     """One row per subject any plan returned, sorted; one column per indicator (ordered by group and id): flags
     as booleans, other values as text, and a subject missing from a plan's result takes the no-record value."""
+    if not results or not indicators:
+        return pa.table({SUBJECT_COLUMN: pa.array([], pa.string())})
     subjects = pc.unique(pa.chunked_array([r.column(SUBJECT_COLUMN).cast(pa.string()) for _, r in results]))
     population = subjects.take(pc.sort_indices(subjects))
     columns: dict[str, pa.Array | pa.ChunkedArray] = {SUBJECT_COLUMN: population}
@@ -185,16 +218,17 @@ def build_snapshot(
     staging = root / f".{target.name}.{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
-    steps = len(KINDS) * 2 + 1
+    steps = len(KINDS) + 2  # compute, write each kind, index
     rows: dict[str, int] = {}
     columns: dict[str, list[str]] = {}
     unavailable: set[str] = set()
     tables: dict[SubjectKind, pa.Table] = {}
+    _report(progress, f"computing every indicator ({engine.type})", 0, steps)
+    computed, missing = compute_all(engine, lake, definitions, as_of, supplements=supplements)
+    unavailable.update(missing)
     for number, kind in enumerate(KINDS):
-        _report(progress, f"computing {kind.value} indicators ({engine.type})", number * 2, steps)
-        table, missing = compute(engine, lake, definitions, kind, as_of, supplements=supplements)
-        unavailable.update(missing)
-        _report(progress, f"writing {table.num_rows:,} {kind.value} rows", number * 2 + 1, steps)
+        table = computed[kind]
+        _report(progress, f"writing {table.num_rows:,} {kind.value} rows", number + 1, steps)
         pq.write_table(table, staging / f"{kind.value}.parquet", row_group_size=64_000, compression="zstd")
         tables[kind] = table
         rows[kind.value] = table.num_rows
@@ -279,6 +313,7 @@ __all__ = [
     "assemble",
     "build_snapshot",
     "compute",
+    "compute_all",
     "latest_snapshot",
     "list_snapshots",
     "load_sources",
