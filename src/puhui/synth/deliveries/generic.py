@@ -91,6 +91,9 @@ def fill_field(
             phones = pc.coalesce(phones, fallback)
         return _masked(phones, present)
     if kind is FieldType.CODE:
+        known = _person_code(ctx, field, rows, rng)
+        if known is not None:
+            return _masked(known, present)
         codes = list(field.codes or {})
         weights = np.array([3.0] + [1.0] * (len(codes) - 1))
         return _masked(pick(codes, rng.choice(len(codes), n, p=weights / weights.sum())), present)
@@ -116,6 +119,44 @@ def fill_field(
 _PHRASES = ("依法办理", "按规定执行", "情况属实", "已核查", "详见附件", "按期完成", "无异常", "正常")
 
 
+# GB/T 4658 education codes in the order of reference.EDUCATION_CODES (研究生 … 其他), for the two spellings
+_EDUCATION_NUMERIC = ("10", "20", "30", "60", "70", "80", "90")
+_EDUCATION_WORDS = ("研究生", "大学本科", "大学专科", "高中或中专", "初中及以下", "初中及以下", "初中及以下")
+
+
+def _person_code(ctx: DeliveryContext, field: FieldSpec, rows: Rows, rng: np.random.Generator) -> pa.Array | None:
+    """Codes that describe the row's person (sex, schooling, marital status, place in the household) come from
+    the person, not from chance."""
+    name = field.name
+    codes = list(field.codes or {})
+    if rows.n == 0 or (rows.person < 0).all():
+        return None
+    p = ctx.persons
+    person = _subject_person(ctx, rows, rng)
+    if name == "sex" or (name.endswith("_sex") and not name.startswith(("newborn", "child"))):
+        male = p.male[person]
+        if "1" in codes and "2" in codes:
+            return pick(["1", "2"], np.where(male, 0, 1))
+        if "男" in codes and "女" in codes:
+            return pick(["男", "女"], np.where(male, 0, 1))
+    if name == "education":
+        level = p.education[person]
+        for spelling in (_EDUCATION_NUMERIC, _EDUCATION_WORDS):
+            if all(code in codes for code in set(spelling)):
+                return pick(list(spelling), level)
+    if name == "marital_status":
+        marital = p.marital[person].astype(str)
+        if set(np.unique(marital)) <= set(codes):
+            return pa.array(marital.tolist(), pa.string())
+    if name == "relation_to_head":
+        from puhui.synth.population import RELATIONS
+
+        relation = np.array(RELATIONS)[p.relation[person]]
+        relation = np.where(np.isin(relation, codes), relation, "99" if "99" in codes else codes[0])
+        return pa.array(relation.tolist(), pa.string())
+    return None
+
+
 def _masked(array: pa.Array, present: np.ndarray) -> pa.Array:
     if present.all():
         return array
@@ -131,6 +172,9 @@ def _integer(name: str, rows: Rows, ctx: DeliveryContext, rng: np.random.Generat
         return np.asarray(ctx.persons.age[np.maximum(rows.person, 0)], dtype=float)
     if "month" in name:
         return rng.integers(1, 25, n).astype(float)
+    if name == "household_size":
+        sizes = np.bincount(ctx.persons.household)
+        return np.asarray(sizes[ctx.persons.household[_subject_person(ctx, rows, rng)]], dtype=float)
     if any(w in name for w in ("count", "members", "employees", "persons", "people", "number", "size", "staff")):
         return np.ceil(rng.exponential(8, n)).astype(float)
     if "score" in name or "point" in name:
@@ -179,8 +223,13 @@ def _string(
         return ctx.org_names(_some_org(ctx, rows, rng))
     if name == "court" or name.startswith("court"):
         return pick([c[0] for c in ref.COURTS], rng.integers(0, len(ref.COURTS), n))
+    if name == "home_district" and (rows.person >= 0).any():
+        return integers(ctx.persons.region[_subject_person(ctx, rows, rng)])
     if "district" in name:
         return integers(ctx.districts(rows.person, rows.org))
+    if name == "village":
+        words = list(ref.VILLAGE_WORDS)
+        return join(pick(words, rng.integers(0, len(words), n)), pick(words, rng.integers(0, len(words), n)), "村")
     if "township" in name:
         return ctx.township_names(rows.person, rows.org)
     if _ORGAN_WORDS.search(name):

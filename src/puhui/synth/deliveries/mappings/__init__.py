@@ -36,6 +36,8 @@ def _register_all() -> None:
         housing_fund,
         hrss,
         market,
+        natural_resources,
+        ndrc,
         tax,
         telecoms,
         utilities,
