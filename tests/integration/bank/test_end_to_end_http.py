@@ -6,13 +6,19 @@ that reason; with the government node down, nothing is approved.
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 
 import httpx
 import pytest
 
 from puhui.bank.gov_client.applicant import ApplicantAgent
+from puhui.bank.gov_client.client import HttpGovClient
+from puhui.bank.gov_client.model import ConsentRequest, ConsentTerms
 from puhui.cli._processes import admit_bank, bank_node, gov_node
+from puhui.core.errors import ValidationError
+from puhui.core.ids import SubjectKind
+from puhui.core.signing import load_private_key
 from tests.support.bank_acceptance import GROUPS, register_champion, resident_id
 
 pytestmark = pytest.mark.slow
@@ -33,7 +39,15 @@ def nodes(tmp_path_factory):
         gov.stop()
         raise
     with httpx.Client(base_url=bank.base_url, timeout=10.0) as client:
-        yield {"gov": gov, "bank": bank, "client": client, "model": model, "applicant": ApplicantAgent(gov.base_url)}
+        yield {
+            "gov": gov,
+            "bank": bank,
+            "client": client,
+            "model": model,
+            "institution": institution,
+            "key_file": key_file,
+            "applicant": ApplicantAgent(gov.base_url),
+        }
     bank.stop()
     gov.stop()
 
@@ -80,6 +94,33 @@ def test_a_dishonest_debtor_is_declined_with_that_reason(nodes):
     assert decision["outcome"] == "decline" and decision["limit"] is None
     assert decision["reasons"][0]["code"] == "KO_DISHONEST_DEBTOR"
     assert decision["reasons"][0]["zh"] == "申请人当前在失信被执行人名单上"
+
+
+def test_the_government_node_answers_a_replayed_query_as_of_a_past_day(nodes):
+    client = HttpGovClient(
+        nodes["gov"].base_url, key_id=nodes["institution"], private_key=load_private_key(nodes["key_file"].read_text())
+    )
+    subject = resident_id(7)
+    terms = ConsentTerms()
+    for as_of, expected in ((dt.date(2025, 6, 30), "2025-06-30"), (dt.date(2099, 1, 1), "as_of_in_future")):
+        pending = client.request_consent(
+            ConsentRequest(SubjectKind.PERSON, subject, GROUPS, terms, "R1"), idempotency_key=f"c-{as_of}"
+        )
+        nodes["applicant"].sign_consent(pending.consent_id, subject, "赵六")
+        try:
+            received = client.query_indicators(
+                pending.consent_id,
+                SubjectKind.PERSON,
+                subject,
+                GROUPS,
+                purpose=terms.purpose,
+                as_of=as_of,
+                idempotency_key=f"q-{as_of}",
+            )
+            assert received.as_of.isoformat() == expected
+        except ValidationError as refused:
+            assert refused.code == expected
+    client.close()
 
 
 def test_with_the_gov_node_down_nothing_is_approved(nodes):
