@@ -51,7 +51,7 @@ def source_scans(lake: Path, as_of: dt.date) -> str:
 def baseline_seconds(scans: str) -> tuple[float, int, int]:
     """One GROUP BY subject over the union of the source rows; (seconds, source rows, groups)."""
     con = duckdb.connect()
-    rows = con.execute(f"SELECT count(*) FROM ({scans})").fetchone()[0]  # warms the file cache for both sides
+    rows = con.sql(f"SELECT count(*) FROM ({scans})").fetchall()[0][0]  # warms the file cache for both sides
     started = time.perf_counter()
     groups = con.sql(f"SELECT subject, count(*) AS n FROM ({scans}) GROUP BY subject").to_arrow_table().num_rows
     return time.perf_counter() - started, rows, groups

@@ -1,30 +1,30 @@
 """Single-subject reads: the latest snapshot through its SQLite index, or a computation for a past as-of.
 
-``SnapshotIndex`` answers a primary-key lookup in tens of microseconds and follows the ``LATEST`` pointer, so a
-rebuilt snapshot is picked up without a restart. ``subject_indicators`` is the one service function: the
+``SnapshotIndex`` maps the latest snapshot's Arrow files and answers one subject with a binary search and a
+one-row slice, in microseconds. ``subject_indicators`` is the one service function: the
 latest values, or those as of a day (from that day's snapshot if one exists, computed from the lake otherwise).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
-import sqlite3
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from puhui.core.errors import NotFound
 from puhui.core.indicators import IndicatorSet
 from puhui.core.pseudonym import pseudonym_kind
 from puhui.engines import create_engine
 from puhui.gov.indicators.snapshot import (
-    INDEX_FILE,
     LATEST_POINTER,
+    LOOKUP_SUFFIX,
     SnapshotInfo,
     compute,
     latest_snapshot,
@@ -34,15 +34,55 @@ from puhui.gov.indicators.snapshot import (
 Values = dict[str, Any]
 
 
+class _KindLookup:
+    """One kind's rows, sorted by subject: per indicator its few distinct values and one small integer code per
+    subject, so a read is a binary search and one array access per indicator. Pseudonyms of one length are
+    searched as a fixed-width byte array (no Python object per subject), others through a dictionary."""
+
+    def __init__(self, path: Path) -> None:
+        table = pa.ipc.open_file(pa.memory_map(str(path))).read_all()
+        subjects = table.column("subject").combine_chunks()
+        self.columns: list[tuple[str, list[Any], np.ndarray]] = []
+        for name in table.column_names:
+            if name != "subject":
+                encoded = table.column(name).combine_chunks()
+                codes = encoded.indices.to_numpy(zero_copy_only=False)
+                self.columns.append((name, encoded.dictionary.to_pylist(), codes))
+        lengths = pc.unique(pc.binary_length(subjects)).to_pylist() if len(subjects) else [0]
+        self.width = lengths[0] if len(lengths) == 1 else 0
+        if self.width:
+            data = subjects.buffers()[2]
+            start = subjects.offset * self.width
+            self.keys = np.frombuffer(data, dtype=f"S{self.width}", count=len(subjects), offset=start)
+        else:
+            self.positions = {s: i for i, s in enumerate(subjects.to_pylist())}
+
+    def row(self, subject: str) -> Values | None:
+        if self.width:
+            key = subject.encode()
+            if len(key) != self.width:
+                return None
+            at = int(np.searchsorted(self.keys, key))
+            if at >= len(self.keys) or self.keys[at] != key:
+                return None
+        else:
+            found = self.positions.get(subject)
+            if found is None:
+                return None
+            at = found
+        return {name: values[codes[at]] for name, values, codes in self.columns}
+
+
 class SnapshotIndex:
-    """Read-only lookups in the latest snapshot's index; one SQLite connection per thread."""
+    """Single-subject reads from the latest snapshot; follows the ``LATEST`` pointer, so a rebuilt snapshot is
+    picked up without a restart."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self._local = threading.local()
         self._lock = threading.Lock()
         self._pointer_mtime: float | None = None
         self._info: SnapshotInfo | None = None
+        self._lookups: dict[str, _KindLookup] = {}
 
     @property
     def info(self) -> SnapshotInfo:
@@ -58,31 +98,23 @@ class SnapshotIndex:
             raise NotFound(f"no indicator snapshot under {self.root}: run `puhui gov indicators build`") from None
         if mtime != self._pointer_mtime:
             with self._lock:
-                self._info = latest_snapshot(self.root)
+                info = latest_snapshot(self.root)
+                self._lookups = {
+                    kind: _KindLookup(info.path / f"{kind}{LOOKUP_SUFFIX}")
+                    for kind in info.rows
+                    if (info.path / f"{kind}{LOOKUP_SUFFIX}").exists()
+                }
+                self._info = info
                 self._pointer_mtime = mtime
 
-    def _connection(self) -> sqlite3.Connection:
-        info = self.info
-        held: tuple[Path, sqlite3.Connection] | None = getattr(self._local, "held", None)
-        if held is None or held[0] != info.path:
-            uri = f"file:{info.path / INDEX_FILE}?mode=ro&immutable=1"
-            held = (info.path, sqlite3.connect(uri, uri=True, check_same_thread=False))
-            self._local.held = held
-        return held[1]
-
     def get(self, subject: str) -> Values | None:
-        row = self._connection().execute("SELECT payload FROM indicators WHERE subject = ?", (subject,)).fetchone()
-        return None if row is None else dict(json.loads(row[0]))
+        self._refresh()
+        lookup = self._lookups.get(pseudonym_kind(subject).value)
+        return None if lookup is None else lookup.row(subject)
 
     def get_many(self, subjects: Sequence[str]) -> dict[str, Values]:
-        found: dict[str, Values] = {}
-        connection = self._connection()
-        for start in range(0, len(subjects), 500):
-            chunk = list(subjects[start : start + 500])
-            marks = ",".join("?" * len(chunk))
-            query = f"SELECT subject, payload FROM indicators WHERE subject IN ({marks})"
-            found.update((s, dict(json.loads(p))) for s, p in connection.execute(query, chunk))
-        return found
+        found = {s: self.get(s) for s in subjects}
+        return {s: v for s, v in found.items() if v is not None}
 
 
 @dataclass(frozen=True)
@@ -132,7 +164,6 @@ def _from_snapshot(
 
 
 def _read_snapshot_rows(info: SnapshotInfo, subjects: Sequence[str]) -> dict[str, Values]:
-    import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
     found: dict[str, Values] = {}

@@ -1,8 +1,8 @@
 """Snapshots: every subject's indicators as of one day, materialized for fast reads.
 
 A snapshot is a folder ``<root>/<as-of>_<definitions version>/`` holding, per subject kind, a Parquet file sorted
-by subject (one column per indicator, values as text, flags as booleans), a SQLite index of the same rows for
-single-subject reads in well under a millisecond, and ``manifest.json`` (as-of, definitions and catalog
+by subject (one column per indicator, values as text, flags as booleans), the same rows as a memory-mappable
+Arrow file for single-subject reads in microseconds, and ``manifest.json`` (as-of, definitions and catalog
 versions, engine, row counts, indicators left out because their data set is not in the lake yet).
 The same as-of and definitions always give the same snapshot, so a rebuild replaces it in place.
 """
@@ -13,9 +13,8 @@ import datetime as dt
 import json
 import os
 import shutil
-import sqlite3
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,7 +36,7 @@ from puhui.gov.lake.schema import lake_schema
 
 MANIFEST = "manifest.json"
 LATEST_POINTER = "LATEST"
-INDEX_FILE = "index.sqlite"
+LOOKUP_SUFFIX = ".arrow"
 KINDS = (SubjectKind.PERSON, SubjectKind.ENTERPRISE)
 
 Progress = Callable[[str, int, int], None]  # (step description, steps done, steps in all)
@@ -187,7 +186,8 @@ def assemble(results: Sequence[tuple[SourcePlan, pa.Table]], indicators: Sequenc
     as booleans, other values as text, and a subject missing from a plan's result takes the no-record value."""
     if not results or not indicators:
         return pa.table({SUBJECT_COLUMN: pa.array([], pa.string())})
-    subjects = pc.unique(pa.chunked_array([r.column(SUBJECT_COLUMN).cast(pa.string()) for _, r in results]))
+    chunks = [chunk for _, r in results for chunk in r.column(SUBJECT_COLUMN).cast(pa.string()).chunks]
+    subjects = pc.unique(pa.chunked_array(chunks, type=pa.string()))
     population = subjects.take(pc.sort_indices(subjects))
     columns: dict[str, pa.Array | pa.ChunkedArray] = {SUBJECT_COLUMN: population}
     found: dict[str, pa.ChunkedArray] = {}
@@ -234,7 +234,7 @@ def build_snapshot(
         rows[kind.value] = table.num_rows
         columns[kind.value] = [c for c in table.column_names if c != SUBJECT_COLUMN]
     _report(progress, "indexing for single-subject reads", steps - 1, steps)
-    write_index(staging / INDEX_FILE, tables)
+    write_lookup(staging, tables)
     info = SnapshotInfo(
         path=target,
         as_of=as_of,
@@ -260,26 +260,18 @@ def _report(progress: Progress | None, step: str, done: int, total: int) -> None
         progress(step, done, total)
 
 
-def write_index(path: Path, tables: dict[SubjectKind, pa.Table]) -> None:
-    """A SQLite table ``subject -> JSON of values`` (primary-key lookups, no engine needed to read it)."""
-    path.unlink(missing_ok=True)
-    with sqlite3.connect(path) as db:
-        db.execute("PRAGMA journal_mode=OFF")
-        db.execute("PRAGMA synchronous=OFF")
-        db.execute("CREATE TABLE indicators (subject TEXT PRIMARY KEY, kind TEXT NOT NULL, payload TEXT NOT NULL)")
-        for kind, table in tables.items():
-            db.executemany("INSERT INTO indicators VALUES (?, ?, ?)", _index_rows(kind, table))
-    path.chmod(0o640)
-
-
-def _index_rows(kind: SubjectKind, table: pa.Table) -> Iterator[tuple[str, str, str]]:
-    names = [c for c in table.column_names if c != SUBJECT_COLUMN]
-    for batch in table.to_batches(max_chunksize=50_000):
-        subjects = batch.column(SUBJECT_COLUMN).to_pylist()
-        values = [batch.column(n).to_pylist() for n in names]
-        for position, subject in enumerate(subjects):
-            payload = {name: column[position] for name, column in zip(names, values, strict=True)}
-            yield subject, kind.value, json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+def write_lookup(folder: Path, tables: Mapping[SubjectKind, pa.Table]) -> None:
+    """Per kind, the same rows as an uncompressed Arrow file (values dictionary-encoded), sorted by subject: read
+    memory-mapped, one subject is a binary search and a one-row slice away (``online.SnapshotIndex``)."""
+    for kind, table in tables.items():
+        columns = {
+            name: table.column(name) if name == SUBJECT_COLUMN else table.column(name).dictionary_encode()
+            for name in table.column_names
+        }
+        with pa.OSFile(str(folder / f"{kind.value}{LOOKUP_SUFFIX}"), "wb") as sink:
+            encoded = pa.table(columns)
+            with pa.ipc.new_file(sink, encoded.schema) as writer:
+                writer.write_table(encoded)
 
 
 def _point_latest(root: Path) -> None:
@@ -318,5 +310,5 @@ __all__ = [
     "list_snapshots",
     "load_sources",
     "snapshot_name",
-    "write_index",
+    "write_lookup",
 ]
