@@ -27,6 +27,7 @@ from puhui.gov.indicators.snapshot import (
     LOOKUP_SUFFIX,
     SnapshotInfo,
     compute,
+    fixed_width,
     latest_snapshot,
     list_snapshots,
 )
@@ -48,12 +49,10 @@ class _KindLookup:
                 encoded = table.column(name).combine_chunks()
                 codes = encoded.indices.to_numpy(zero_copy_only=False)
                 self.columns.append((name, encoded.dictionary.to_pylist(), codes))
-        lengths = pc.unique(pc.binary_length(subjects)).to_pylist() if len(subjects) else [0]
-        self.width = lengths[0] if len(lengths) == 1 else 0
-        if self.width:
-            data = subjects.buffers()[2]
-            start = subjects.offset * self.width
-            self.keys = np.frombuffer(data, dtype=f"S{self.width}", count=len(subjects), offset=start)
+        keys = fixed_width(subjects)
+        self.width = keys.dtype.itemsize if keys is not None else 0
+        if keys is not None:
+            self.keys = keys
         else:
             self.positions = {s: i for i, s in enumerate(subjects.to_pylist())}
 

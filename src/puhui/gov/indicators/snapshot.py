@@ -21,6 +21,7 @@ from typing import Any
 
 import ibis
 import ibis.expr.types as ir
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -189,17 +190,45 @@ def assemble(results: Sequence[tuple[SourcePlan, pa.Table]], indicators: Sequenc
     chunks = [chunk for _, r in results for chunk in r.column(SUBJECT_COLUMN).cast(pa.string()).chunks]
     subjects = pc.unique(pa.chunked_array(chunks, type=pa.string()))
     population = subjects.take(pc.sort_indices(subjects))
+    locate = _locator(population)
     columns: dict[str, pa.Array | pa.ChunkedArray] = {SUBJECT_COLUMN: population}
-    found: dict[str, pa.ChunkedArray] = {}
+    found: dict[str, pa.Array | pa.ChunkedArray] = {}
     for plan, result in results:
-        positions = pc.index_in(population, value_set=result.column(SUBJECT_COLUMN).cast(pa.string()))
+        rows = locate(result.column(SUBJECT_COLUMN).cast(pa.string()).combine_chunks())
         for name in plan.indicators:
-            found[name] = result.column(name).take(positions)
+            found[name] = result.column(name).take(rows)
     for indicator in sorted(indicators, key=lambda i: (i.group, i.id)):
         flag = indicator.output is OutputType.FLAG
         values = found[indicator.id].cast(pa.bool_() if flag else pa.string())
         columns[indicator.id] = values.fill_null(indicator.no_record_value())
     return pa.table(columns)
+
+
+def fixed_width(strings: pa.Array) -> np.ndarray | None:
+    """The strings as a NumPy fixed-width byte array without copying, when they all have one length."""
+    if len(strings) == 0 or strings.null_count:
+        return None
+    lengths = pc.unique(pc.binary_length(strings)).to_pylist()
+    if len(lengths) != 1 or lengths[0] == 0:
+        return None
+    width = lengths[0]
+    return np.frombuffer(strings.buffers()[2], dtype=f"S{width}", count=len(strings), offset=strings.offset * width)
+
+
+def _locator(population: pa.Array) -> Callable[[pa.Array], pa.Array]:
+    """For the subjects of one result, which of its rows each population subject takes (null: none). Pseudonyms
+    have one length, so this is a vectorized binary search in the sorted population; else a hash lookup."""
+    keys = fixed_width(population)
+
+    def locate(subjects: pa.Array) -> pa.Array:
+        probe = fixed_width(subjects)
+        if keys is None or probe is None or probe.dtype != keys.dtype:
+            return pc.index_in(population, value_set=subjects)
+        rows = np.full(len(keys), -1, dtype=np.int64)
+        rows[np.searchsorted(keys, probe)] = np.arange(len(probe), dtype=np.int64)
+        return pa.array(rows, mask=rows < 0)
+
+    return locate
 
 
 def build_snapshot(
@@ -306,6 +335,7 @@ __all__ = [
     "build_snapshot",
     "compute",
     "compute_all",
+    "fixed_width",
     "latest_snapshot",
     "list_snapshots",
     "load_sources",
