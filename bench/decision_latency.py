@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import secrets
 import statistics
 import sys
@@ -52,19 +53,21 @@ def prepare(bank_url: str, gov_url: str, count: int, concurrency: int) -> list[s
     def one(number: int) -> str:
         subject = resident_id(number % 900 + 100, born=f"19{70 + number % 25}0101")
         application_id = f"BENCH-{number:06d}"
-        answer = client.post(
-            "/v1/applications",
-            json={
-                "application_id": application_id,
-                "subject_id": subject,
-                "product": "P-CONSUMER",
-                "amount": str(10_000 + 1_000 * (number % 90)),
-                "term_months": 12,
-            },
-        )
-        answer.raise_for_status()
-        agent.sign_consent(answer.json()["consent_id"], subject, "张三")
-        return application_id
+        body = {
+            "application_id": application_id,
+            "subject_id": subject,
+            "product": "P-CONSUMER",
+            "amount": str(10_000 + 1_000 * (number % 90)),
+            "term_months": 12,
+        }
+        for _attempt in range(20):  # a loaded node may not open the consent at once: the application waits
+            answer = client.post("/v1/applications", json=body)
+            answer.raise_for_status()
+            if answer.json()["consent_id"]:
+                agent.sign_consent(answer.json()["consent_id"], subject, "张三")
+                return application_id
+            time.sleep(0.5)
+        raise RuntimeError(f"no consent could be opened for {application_id}")
 
     with ThreadPoolExecutor(concurrency) as pool:
         ids = list(pool.map(one, range(count)))
@@ -113,7 +116,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60.0, help="length of the timed run")
     parser.add_argument("--bank-workers", type=int, default=2, help="uvicorn workers of the bank")
     parser.add_argument("--gov-workers", type=int, default=1, help="uvicorn workers of the government node")
-    parser.add_argument("--prepare-concurrency", type=int, default=16)
+    parser.add_argument("--prepare-concurrency", type=int, default=8)
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     arguments = parser.parse_args()
     count = int(arguments.rate * arguments.seconds)
@@ -122,7 +125,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="puhui-bench-") as folder:
         root = Path(folder)
         token = secrets.token_hex(16)
-        reader = {"PUHUI_GOV_INDICATOR_READER": "tests.support.bank_acceptance:indicator_reader", "PYTHONPATH": repo}
+        python_path = os.pathsep.join(filter(None, [repo, os.environ.get("PYTHONPATH")]))
+        reader = {
+            "PUHUI_GOV_INDICATOR_READER": "tests.support.bank_acceptance:indicator_reader",
+            "PYTHONPATH": python_path,
+        }
         gov = gov_node(root / "gov", token, reader)
         gov.arguments += ["--workers", str(arguments.gov_workers)]
         with gov:

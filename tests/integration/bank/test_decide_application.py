@@ -69,6 +69,15 @@ def test_with_the_gov_node_down_nothing_is_approved_and_the_application_waits(ba
     assert decide_application(bank.ctx, "A1").decision.outcome is Outcome.APPROVE
 
 
+def test_submitting_again_opens_the_consent_the_node_could_not_open_before(bank):
+    bank.gov.down = True
+    assert submit_application(bank.ctx, bank.application()).consent_id is None
+    bank.gov.down = False
+    again = submit_application(bank.ctx, bank.application())
+    assert again.status is ApplicationStatus.AWAITING_CONSENT and again.consent_id in bank.gov.consents
+    assert submit_application(bank.ctx, bank.application()).consent_id == again.consent_id  # only once
+
+
 def test_a_gov_node_timing_out_at_query_time_leaves_the_application_waiting(bank):
     bank.sign(submit_application(bank.ctx, bank.application()))
     bank.gov.slow = True

@@ -80,7 +80,8 @@ class ApplicationState:
 
 def submit_application(ctx: DecisionContext, application: Application) -> ApplicationState:
     """Receive an application and open its consent at the government node. The same application again returns
-    its current state; the same id with other content is a conflict."""
+    its current state — and, while no consent could be opened (the node was down), tries again; the same id
+    with other terms is a conflict."""
     check_application(ctx.ruleset, application)
     now = ctx.clock()
     with ctx.uow() as uow:
@@ -91,9 +92,13 @@ def submit_application(ctx: DecisionContext, application: Application) -> Applic
                     f"application {application.application_id} was submitted with other terms",
                     code="application_id_reused",
                 )
-            return _state(stored, uow.decisions.get(application.application_id))
-        uow.applications.add(application, now)
-        uow.commit()
+            decided = uow.decisions.get(application.application_id)
+            if decided is not None or stored.consent_id is not None:
+                return _state(stored, decided)
+        if stored is None:
+            uow.applications.add(application, now)
+            uow.commit()
+    # New, or waiting since the government node did not answer the consent request: (re)open the consent.
     return _open_consent(ctx, application)
 
 
