@@ -32,12 +32,18 @@ __all__ = ["MAPPINGS", "Mapping", "mapping"]
 def _register_all() -> None:
     """Import every mapping module so that its ``@mapping`` registrations run."""
     from puhui.synth.deliveries.mappings import (  # noqa: F401
+        agriculture,
+        civil_affairs,
         court,
+        education,
+        finance,
+        health,
         housing_fund,
         hrss,
         market,
         natural_resources,
         ndrc,
+        public_security,
         tax,
         telecoms,
         utilities,

@@ -77,6 +77,12 @@ def money(values: np.ndarray) -> np.ndarray:
     return np.round(values, 2)
 
 
+def day_of_year(years: np.ndarray, month: int, day: int) -> np.ndarray:
+    """The given month and day of each year, ``datetime64[D]`` (``day`` past the month's end spills over)."""
+    months = (np.asarray(years, dtype=np.int64) - 1970) * 12 + (month - 1)
+    return np.asarray(months.astype("datetime64[M]").astype("datetime64[D]") + np.timedelta64(day - 1, "D"))
+
+
 def month_start(months: np.ndarray) -> np.ndarray:
     return np.asarray(months, dtype="datetime64[M]").astype("datetime64[D]")
 
@@ -86,6 +92,7 @@ __all__ = [
     "code_choice",
     "code_where",
     "codes_of",
+    "day_of_year",
     "days_after",
     "document_numbers",
     "money",

@@ -52,7 +52,9 @@ def personal_deposits(ctx: DeliveryContext, spec: DatasetSpec) -> Iterator[Rows]
         rate = _rates(ctx, org)
         amount = np.round(fund.base[member] * rate / 100 * 2, 2)
         credited = month_start(window[month]) + rng.integers(5, 28, len(member)).astype("timedelta64[D]")
-        credited = np.where(status == PAID_LATE, credited + rng.integers(30, 200, len(member)).astype("timedelta64[D]"), credited)
+        credited = np.where(
+            status == PAID_LATE, credited + rng.integers(30, 200, len(member)).astype("timedelta64[D]"), credited
+        )
         deposit_status = np.select([status == PAID_LATE, status == UNPAID], [1, 2], 0)
         yield make_rows(
             person=person,
@@ -142,7 +144,9 @@ def fund_loans(ctx: DeliveryContext) -> FundLoans:
         owner = props.owner_person
         # homes bought with a mortgage by a member (or a member's spouse) in the last 20 years; 60 % used the fund
         eligible = (props.kind == PROPERTY_URBAN_HOME) & props.mortgaged & (owner >= 0)
-        member_owner = members[np.maximum(owner, 0)] | ((spouse[np.maximum(owner, 0)] >= 0) & members[np.maximum(spouse[np.maximum(owner, 0)], 0)])
+        member_owner = members[np.maximum(owner, 0)] | (
+            (spouse[np.maximum(owner, 0)] >= 0) & members[np.maximum(spouse[np.maximum(owner, 0)], 0)]
+        )
         chosen = np.flatnonzero(eligible & member_owner & (rng.random(props.n) < 0.6))
         borrower = np.where(members[owner[chosen]], owner[chosen], spouse[owner[chosen]])
         amount = np.minimum(np.round(props.mortgage_amount[chosen], -3), 600_000.0)
@@ -153,8 +157,17 @@ def fund_loans(ctx: DeliveryContext) -> FundLoans:
         co = spouse[borrower]
         year = applied.astype("datetime64[Y]").astype(np.int64) + 1970
         contract = join("GJJDK", pa.array(year.astype(str).tolist()), zero_padded(np.arange(len(chosen)) + 1, 7))
-        return FundLoans(borrower, np.where(co >= 0, co, -1), chosen, applied, amount, term, instalment, contract,
-                         rng.integers(0, len(LENDERS), len(chosen)))
+        return FundLoans(
+            borrower,
+            np.where(co >= 0, co, -1),
+            chosen,
+            applied,
+            amount,
+            term,
+            instalment,
+            contract,
+            rng.integers(0, len(LENDERS), len(chosen)),
+        )
 
     return ctx.cached("housing_fund.loans", build)
 
@@ -187,7 +200,9 @@ def loan_applications(ctx: DeliveryContext, spec: DatasetSpec) -> Rows:
         amount=amount,
         term_months=term.astype(float),
         rate=np.full(n, LOAN_RATE),
-        repayment_method=code_where(spec, "repayment_method", (rng.random(n) < 0.15).astype(int), ["等额本息", "等额本金"]),
+        repayment_method=code_where(
+            spec, "repayment_method", (rng.random(n) < 0.15).astype(int), ["等额本息", "等额本金"]
+        ),
         property_location=props.address.take(pa.array(prop)),
         floor_area=area,
         house_price=props.value_yuan[prop],
@@ -203,7 +218,7 @@ def loan_repayments(ctx: DeliveryContext, spec: DatasetSpec) -> Rows:
     loans = fund_loans(ctx)
     rng = ctx.rng(spec.id)
     window = ctx.window
-    months = len(window)
+    len(window)
     first_due = (loans.applied + np.timedelta64(45, "D")).astype("datetime64[M]")
     number = (window[None, :] - first_due[:, None]).astype(np.int64) + 1  # instalment number in each month
     running = (number >= 1) & (number <= loans.term[:, None])
@@ -221,7 +236,11 @@ def loan_repayments(ctx: DeliveryContext, spec: DatasetSpec) -> Rows:
     overdue = run.overdue[loan, month]
     paid = run.paid[loan, month] > 0
     due_day = month_start(window[month]) + np.timedelta64(19, "D")
-    paid_day = np.where(run.late[loan, month], due_day + rng.integers(15, 80, len(loan)).astype("timedelta64[D]"), due_day - rng.integers(0, 5, len(loan)).astype("timedelta64[D]"))
+    paid_day = np.where(
+        run.late[loan, month],
+        due_day + rng.integers(15, 80, len(loan)).astype("timedelta64[D]"),
+        due_day - rng.integers(0, 5, len(loan)).astype("timedelta64[D]"),
+    )
     status = np.where(~paid, 1, np.where(k == loans.term[loan], 3, 0))
     penalty = np.where(run.late[loan, month], np.round(payment * overdue.clip(1) * 0.0005 * 30, 2), 0.0)
     return make_rows(
@@ -326,7 +345,13 @@ def account_ledger(ctx: DeliveryContext, spec: DatasetSpec) -> Rows:
         booked_date=booked,
         business_type=code_where(spec, "business_type", np.where(kind == 0, 3, 2), ["汇缴", "补缴", "提取", "结息"]),
         withdrawal_reason=null_unless(
-            kind == 1, code_where(spec, "withdrawal_reason", reason, ["购买自住住房", "偿还住房贷款", "租赁住房", "离休退休", "出境定居", "其他"])
+            kind == 1,
+            code_where(
+                spec,
+                "withdrawal_reason",
+                reason,
+                ["购买自住住房", "偿还住房贷款", "租赁住房", "离休退休", "出境定居", "其他"],
+            ),
         ),
         amount=np.abs(amount),
         balance=balance,

@@ -13,7 +13,7 @@ from puhui.core.catalog import DatasetSpec
 from puhui.synth.activity import NOT_DUE, PAID_LATE, UNPAID, Enrolment, pension_enrolment, sigmoid
 from puhui.synth.deliveries.context import DeliveryContext
 from puhui.synth.deliveries.mappings import mapping
-from puhui.synth.deliveries.mappings._shared import code_where, month_start, nat_unless, null_unless
+from puhui.synth.deliveries.mappings._shared import code_where, day_of_year, month_start, nat_unless, null_unless
 from puhui.synth.deliveries.rows import Rows, make_rows
 from puhui.synth.economy import OrgStatus
 from puhui.synth.population import Occupation
@@ -65,7 +65,11 @@ def insurance_enrolment(ctx: DeliveryContext, spec: DatasetSpec) -> Rows:
         (p.occupation == Occupation.RETIRED) & (p.monthly_income > 1500) & (rng.random(p.n) < 0.9)
     )
     rural = np.flatnonzero(
-        ~enrolment.enrolled & (p.age >= 16) & (p.age < 60) & ~p.urban & (p.occupation != Occupation.STUDENT)
+        ~enrolment.enrolled
+        & (p.age >= 16)
+        & (p.age < 60)
+        & ~p.urban
+        & (p.occupation != Occupation.STUDENT)
         & (rng.random(p.n) < 0.75)
     )
     person = np.concatenate([members[member_rows], retirees, rural])
@@ -74,19 +78,27 @@ def insurance_enrolment(ctx: DeliveryContext, spec: DatasetSpec) -> Rows:
     n = len(person)
     insurance = np.concatenate([type_index, np.zeros(len(retirees), dtype=int), np.full(len(rural), 5)])
     first = np.concatenate(
-        [enrolment.first_month[member_rows],
-         (p.birth[retirees] + np.timedelta64(22 * 365, "D")).astype("datetime64[M]"),
-         np.maximum(np.datetime64("2010-07", "M"), (p.birth[rural] + np.timedelta64(16 * 366, "D")).astype("datetime64[M]"))]
+        [
+            enrolment.first_month[member_rows],
+            (p.birth[retirees] + np.timedelta64(22 * 365, "D")).astype("datetime64[M]"),
+            np.maximum(
+                np.datetime64("2010-07", "M"), (p.birth[rural] + np.timedelta64(16 * 366, "D")).astype("datetime64[M]")
+            ),
+        ]
     )
     hired = ctx.city.employment.hired_on[person]
     enrolled_date = np.where(employer >= 0, hired, month_start(first) + rng.integers(0, 28, n).astype("timedelta64[D]"))
     enrolled_date = np.maximum(enrolled_date, month_start(first))
-    row_status = np.concatenate([status[member_rows], np.zeros(len(retirees), dtype=int), (rng.random(len(rural)) < 0.1).astype(int)])
+    row_status = np.concatenate(
+        [status[member_rows], np.zeros(len(retirees), dtype=int), (rng.random(len(rural)) < 0.1).astype(int)]
+    )
     base = np.concatenate([enrolment.base[member_rows], np.full(len(retirees) + len(rural), np.nan)])
     last_paid_month = np.full(n, np.datetime64("NaT"), dtype="datetime64[M]")
     has_paid = last_paid[member_rows] >= 0
     last_paid_month[:n_member_rows][has_paid] = ctx.window[last_paid[member_rows][has_paid]]
-    retired = np.concatenate([np.zeros(n_member_rows, dtype=int), np.ones(len(retirees), dtype=int), np.zeros(len(rural), dtype=int)])
+    retired = np.concatenate(
+        [np.zeros(n_member_rows, dtype=int), np.ones(len(retirees), dtype=int), np.zeros(len(rural), dtype=int)]
+    )
     return make_rows(
         person=person,
         when=enrolled_date,
@@ -176,18 +188,16 @@ def medical_enrolment(ctx: DeliveryContext, spec: DatasetSpec) -> Rows:
     years = [int(y) for y in range(int(str(ctx.window[0])[:4]) + 1, int(str(ctx.as_of)[:4]) + 2)]
     stress = ctx.city.person_state.stress
     rows_person, rows_year = [], []
-    for year in years:
+    for each_year in years:
         rows_person.append(residents)
-        rows_year.append(np.full(len(residents), year))
+        rows_year.append(np.full(len(residents), each_year))
     person = np.concatenate(rows_person)
     year = np.concatenate(rows_year)
     n = len(person)
     # paid between September and December of the year before
-    paid = np.array([f"{y - 1}-09-01" for y in year], dtype="datetime64[D]") + rng.integers(0, 120, n).astype("timedelta64[D]")
+    paid = day_of_year(year - 1, 9, 1) + rng.integers(0, 120, n).astype("timedelta64[D]")
     paid = np.minimum(paid, ctx.as_of)
-    month_index = np.clip(
-        (paid.astype("datetime64[M]") - ctx.city.months[0]).astype(np.int64), 0, stress.shape[1] - 1
-    )
+    month_index = np.clip((paid.astype("datetime64[M]") - ctx.city.months[0]).astype(np.int64), 0, stress.shape[1] - 1)
     lapsed = rng.random(n) < sigmoid(1.4 * (stress[person, month_index] - 3.2))
     age = p.age[person] - (int(str(ctx.as_of)[:4]) - year)
     student = p.occupation[person] == Occupation.STUDENT
@@ -237,8 +247,14 @@ def employment_changes(ctx: DeliveryContext, spec: DatasetSpec) -> Rows:
     closed = ctx.orgs.status[org] != OrgStatus.ACTIVE
     change_type = np.concatenate([np.where(kind == 1, 5, 1), np.zeros(len(new), dtype=int)])
     reason = np.concatenate(
-        [np.where(kind == 1, 1, np.where(closed[: len(member)], 3, rng.choice([2, 3, 4], len(member), p=[0.4, 0.35, 0.25]))),
-         np.zeros(len(new), dtype=int)]
+        [
+            np.where(
+                kind == 1,
+                1,
+                np.where(closed[: len(member)], 3, rng.choice([2, 3, 4], len(member), p=[0.4, 0.35, 0.25])),
+            ),
+            np.zeros(len(new), dtype=int),
+        ]
     )
     changed = np.minimum(changed, ctx.as_of)
     return make_rows(
@@ -249,7 +265,9 @@ def employment_changes(ctx: DeliveryContext, spec: DatasetSpec) -> Rows:
         employer_credit_code=ctx.org_codes(org),
         employer_name=ctx.org_names(org),
         change_type=code_where(spec, "change_type", change_type, ["增员", "减员", "转入", "转出", "中断", "恢复"]),
-        change_reason=code_where(spec, "change_reason", reason, ["新参保", "调入", "辞职", "解除劳动合同", "合同到期", "退休"]),
+        change_reason=code_where(
+            spec, "change_reason", reason, ["新参保", "调入", "辞职", "解除劳动合同", "合同到期", "退休"]
+        ),
         changed_date=changed,
         processed_date=np.minimum(changed + rng.integers(0, 15, len(person)).astype("timedelta64[D]"), ctx.as_of),
     )
@@ -284,7 +302,7 @@ def unemployment_benefits(ctx: DeliveryContext, spec: DatasetSpec) -> Rows:
     rate = 1_850.0  # 90 % of Jiangxi's minimum wage, class-1 areas
     last_month = np.zeros(len(member), dtype=np.int64)
     np.maximum.at(last_month, claim, paid_month)
-    ended = (last_month[claim] < len(window) - 1)
+    ended = last_month[claim] < len(window) - 1
     end_reason = np.where(last_month[claim] - month[claim] + 1 >= entitled[claim], 1, 0)
     ended_date = month_start(window[np.minimum(last_month[claim] + 1, len(window) - 1)]) + np.timedelta64(5, "D")
     return make_rows(
@@ -341,6 +359,7 @@ def pension_arrears(ctx: DeliveryContext, spec: DatasetSpec) -> Rows:
         employees_in_arrears=counts.astype(float),
         arrears_amount=np.round(cumulative, 2),
         late_fee=np.round(cumulative * 0.0005 * 30 * run_length / 2, 2),
-        collection_status=code_where(spec, "collection_status", status, ["未催缴", "已下达催缴通知", "已申请强制执行", "已补缴"]),
+        collection_status=code_where(
+            spec, "collection_status", status, ["未催缴", "已下达催缴通知", "已申请强制执行", "已补缴"]
+        ),
     )
-

@@ -18,6 +18,7 @@ from puhui.synth.deliveries.mappings import mapping
 from puhui.synth.deliveries.mappings._shared import (
     case_numbers,
     code_where,
+    day_of_year,
     days_after,
     document_numbers,
     nat_unless,
@@ -32,9 +33,19 @@ from puhui.synth.text import integers, join, pick, zero_padded
 
 AUTHORITIES = {360502: "新余市渝水区市场监督管理局", 360521: "分宜县市场监督管理局", 360500: "新余市市场监督管理局"}
 SCOPES = {
-    "A": "农作物种植;农产品销售", "C": "生产、加工、销售", "E": "建设工程施工;建筑材料销售", "F": "日用百货、五金交电销售",
-    "G": "普通货物道路运输", "H": "餐饮服务;住宿服务", "I": "软件开发;信息技术咨询服务", "K": "房地产开发经营",
-    "L": "企业管理咨询;商务信息咨询", "M": "技术开发、技术推广", "O": "家政服务;日用电器修理", "P": "教育咨询服务", "R": "文化艺术交流活动",
+    "A": "农作物种植;农产品销售",
+    "C": "生产、加工、销售",
+    "E": "建设工程施工;建筑材料销售",
+    "F": "日用百货、五金交电销售",
+    "G": "普通货物道路运输",
+    "H": "餐饮服务;住宿服务",
+    "I": "软件开发;信息技术咨询服务",
+    "K": "房地产开发经营",
+    "L": "企业管理咨询;商务信息咨询",
+    "M": "技术开发、技术推广",
+    "O": "家政服务;日用电器修理",
+    "P": "教育咨询服务",
+    "R": "文化艺术交流活动",
 }
 
 
@@ -87,8 +98,16 @@ def enterprise_registrations(ctx: DeliveryContext, spec: DatasetSpec) -> Rows:
         reg_no=registration_numbers(org),
         enterprise_name=ctx.org_names(org),
         enterprise_type=code_where(
-            spec, "enterprise_type", kind,
-            ["有限责任公司(自然人投资或控股)", "有限责任公司(自然人独资)", "有限责任公司(国有独资)", "其他有限责任公司", "股份有限公司"],
+            spec,
+            "enterprise_type",
+            kind,
+            [
+                "有限责任公司(自然人投资或控股)",
+                "有限责任公司(自然人独资)",
+                "有限责任公司(国有独资)",
+                "其他有限责任公司",
+                "股份有限公司",
+            ],
         ),
         reg_status=_status_codes(spec, "reg_status", status),
         legal_rep=ctx.person_names(rep),
@@ -153,6 +172,7 @@ class Listings:
 def abnormal_listings(ctx: DeliveryContext) -> Listings:
     """Each July, firms that did not file last year's annual report by 30 June are listed; distressed,
     non-compliant firms fail more often; a listing is removed when the report is filed later."""
+
     def build() -> Listings:
         rng = ctx.rng("market", "abnormal")
         o = ctx.orgs
@@ -173,7 +193,12 @@ def abnormal_listings(ctx: DeliveryContext) -> Listings:
         revoked = np.flatnonzero(o.status == OrgStatus.REVOKED)
         revoked = revoked[np.isin(o.kind[revoked], (OrgKind.COMPANY, OrgKind.COOPERATIVE))]
         rows_org.append(revoked)
-        rows_day.append(np.maximum(o.status_date[revoked] - rng.integers(200, 1100, len(revoked)).astype("timedelta64[D]"), o.established[revoked]))
+        rows_day.append(
+            np.maximum(
+                o.status_date[revoked] - rng.integers(200, 1100, len(revoked)).astype("timedelta64[D]"),
+                o.established[revoked],
+            )
+        )
         rows_reason.append(np.full(len(revoked), 3))
         org = np.concatenate(rows_org)
         listed = np.minimum(np.concatenate(rows_day), ctx.as_of)
@@ -210,7 +235,9 @@ def abnormal_operations(ctx: DeliveryContext, spec: DatasetSpec) -> Rows:
         listed_date=listed.listed,
         listing_authority=authorities(ctx, org),
         decision_no=document_numbers("余市监异", year_of(listed.listed), np.arange(n) + 1),
-        removal_reason=null_unless(removed, code_where(spec, "removal_reason", listed.removal_reason, ["1", "2", "3", "4", "5", "6", "7"])),
+        removal_reason=null_unless(
+            removed, code_where(spec, "removal_reason", listed.removal_reason, ["1", "2", "3", "4", "5", "6", "7"])
+        ),
         removed_date=listed.removed,
         removal_authority=null_unless(removed, authorities(ctx, org)),
     )
@@ -229,8 +256,12 @@ def revocations(ctx: DeliveryContext, spec: DatasetSpec) -> Rows:
         enterprise_name=ctx.org_names(org),
         legal_rep=ctx.person_names(ctx.legal_reps(org)),
         revoked_date=o.status_date[org],
-        revocation_reason=code_where(spec, "revocation_reason", rng.choice(4, n, p=[0.85, 0.03, 0.07, 0.05]),
-                                     ["成立后无正当理由超过六个月未开业或者停业连续六个月以上", "提交虚假材料取得登记", "严重违法经营", "其他"]),
+        revocation_reason=code_where(
+            spec,
+            "revocation_reason",
+            rng.choice(4, n, p=[0.85, 0.03, 0.07, 0.05]),
+            ["成立后无正当理由超过六个月未开业或者停业连续六个月以上", "提交虚假材料取得登记", "严重违法经营", "其他"],
+        ),
         decision_no=document_numbers("余市监吊", year_of(o.status_date[org]), np.arange(n) + 1),
         authority=authorities(ctx, org),
         deregistered=pa.array(np.zeros(n, dtype=bool)),
@@ -251,9 +282,13 @@ def deregistrations(ctx: DeliveryContext, spec: DatasetSpec) -> Rows:
         credit_code=ctx.org_codes(org),
         enterprise_name=ctx.org_names(org),
         procedure=code_where(spec, "procedure", simple.astype(int), ["普通注销", "简易注销"]),
-        deregistration_reason=code_where(spec, "deregistration_reason", rng.choice(3, n, p=[0.85, 0.05, 0.10]), ["决议解散", "营业期限届满", "其他"]),
+        deregistration_reason=code_where(
+            spec, "deregistration_reason", rng.choice(3, n, p=[0.85, 0.05, 0.10]), ["决议解散", "营业期限届满", "其他"]
+        ),
         liquidation_lead=ctx.person_names(ctx.legal_reps(org)),
-        liquidation_filed_date=nat_unless(~simple, np.maximum(day - rng.integers(45, 120, n).astype("timedelta64[D]"), o.established[org])),
+        liquidation_filed_date=nat_unless(
+            ~simple, np.maximum(day - rng.integers(45, 120, n).astype("timedelta64[D]"), o.established[org])
+        ),
         deregistered_date=day,
         reg_authority=authorities(ctx, org),
     )
@@ -273,17 +308,17 @@ def annual_reports(ctx: DeliveryContext, spec: DatasetSpec) -> Rows:
     rows_org, rows_year = [], []
     failed = {(int(org), int(year) - 1) for org, year in zip(listed.org, year_of(listed.listed), strict=True)}
     failed_key = np.array([org * 10_000 + year for org, year in failed], dtype=np.int64)
-    for year in years:
-        report_day = np.datetime64(f"{year + 1}-06-30")
-        exists = (o.established[firms] < np.datetime64(f"{year}-12-31")) & ~(o.status_date[firms] < report_day)
+    for each_year in years:
+        report_day = np.datetime64(f"{each_year + 1}-06-30")
+        exists = (o.established[firms] < np.datetime64(f"{each_year}-12-31")) & ~(o.status_date[firms] < report_day)
         candidates = firms[exists]
-        candidates = candidates[~np.isin(candidates.astype(np.int64) * 10_000 + year, failed_key)]
+        candidates = candidates[~np.isin(candidates.astype(np.int64) * 10_000 + each_year, failed_key)]
         rows_org.append(candidates)
-        rows_year.append(np.full(len(candidates), year))
+        rows_year.append(np.full(len(candidates), each_year))
     org = np.concatenate(rows_org)
     year = np.concatenate(rows_year)
     n = len(org)
-    report_date = np.array([f"{y + 1}-01-01" for y in year], dtype="datetime64[D]") + rng.integers(0, 180, n).astype("timedelta64[D]")
+    report_date = day_of_year(year + 1, 1, 1) + rng.integers(0, 180, n).astype("timedelta64[D]")
     keep = report_date <= ctx.as_of
     org, year, report_date = org[keep], year[keep], report_date[keep]
     n = len(org)
@@ -353,7 +388,9 @@ def small_micro_directory(ctx: DeliveryContext, spec: DatasetSpec) -> Rows:
     org = np.flatnonzero((o.kind == OrgKind.COMPANY) & (o.status == OrgStatus.ACTIVE) & (o.employees < 100) & ~o.soe)
     n = len(org)
     micro = o.employees[org] < 20
-    included = np.maximum(o.established[org], np.datetime64("2019-01-01")) + rng.integers(30, 200, n).astype("timedelta64[D]")
+    included = np.maximum(o.established[org], np.datetime64("2019-01-01")) + rng.integers(30, 200, n).astype(
+        "timedelta64[D]"
+    )
     included = np.minimum(included, ctx.as_of)
     return make_rows(
         org=org,
@@ -383,7 +420,12 @@ def operators(ctx: DeliveryContext, spec: DatasetSpec) -> Rows:
         subject_id=ctx.person_ids(rep),
         operator_name=ctx.person_names(rep),
         id_type=code_where(spec, "id_type", np.zeros(n, dtype=int), ["10"]),
-        operator_role=code_where(spec, "operator_role", np.where(coop, 3, 0), ["个体工商户经营者", "个人独资企业投资人", "执行事务合伙人", "农民专业合作社理事长"]),
+        operator_role=code_where(
+            spec,
+            "operator_role",
+            np.where(coop, 3, 0),
+            ["个体工商户经营者", "个人独资企业投资人", "执行事务合伙人", "农民专业合作社理事长"],
+        ),
         entity_credit_code=ctx.org_codes(org),
         entity_name=ctx.org_names(org),
         nationality=pa.array(["中国"] * n),
@@ -407,13 +449,19 @@ def _company_people(ctx: DeliveryContext, rng: np.random.Generator) -> tuple[np.
     first = np.searchsorted(staff_company, company)
     count = np.searchsorted(staff_company, company, side="right") - first
     has_staff = count >= 3
-    supervisor = np.where(has_staff, staff[np.minimum(first + rng.integers(0, np.maximum(count, 1)), len(staff) - 1)], -1)
-    manager = np.where(has_staff & (count >= 10), staff[np.minimum(first + rng.integers(0, np.maximum(count, 1)), len(staff) - 1)], -1)
+    supervisor = np.where(
+        has_staff, staff[np.minimum(first + rng.integers(0, np.maximum(count, 1)), len(staff) - 1)], -1
+    )
+    manager = np.where(
+        has_staff & (count >= 10), staff[np.minimum(first + rng.integers(0, np.maximum(count, 1)), len(staff) - 1)], -1
+    )
     rows_company = np.concatenate([company, company[supervisor >= 0], company[manager >= 0]])
     rows_person = np.concatenate([rep, supervisor[supervisor >= 0], manager[manager >= 0]])
-    role = np.concatenate([np.zeros(len(company), dtype=int), np.full((supervisor >= 0).sum(), 1), np.full((manager >= 0).sum(), 2)])
+    role = np.concatenate(
+        [np.zeros(len(company), dtype=int), np.full((supervisor >= 0).sum(), 1), np.full((manager >= 0).sum(), 2)]
+    )
     distinct = np.ones(len(rows_person), dtype=bool)
-    distinct[len(company):] = rows_person[len(company):] != np.concatenate([rep[supervisor >= 0], rep[manager >= 0]])
+    distinct[len(company) :] = rows_person[len(company) :] != np.concatenate([rep[supervisor >= 0], rep[manager >= 0]])
     return rows_company[distinct], rows_person[distinct], role[distinct]
 
 
@@ -422,7 +470,7 @@ def key_personnel(ctx: DeliveryContext, spec: DatasetSpec) -> Rows:
     o = ctx.orgs
     rng = ctx.rng(spec.id)
     company, person, role = _company_people(ctx, rng)
-    n = len(person)
+    len(person)
     appointed = days_after(o.established[company], rng, 0, 400, ctx.as_of)
     left = nat_unless(o.status[company] != OrgStatus.ACTIVE, o.status_date[company])
     return make_rows(
@@ -432,7 +480,12 @@ def key_personnel(ctx: DeliveryContext, spec: DatasetSpec) -> Rows:
         person_name=ctx.person_names(person),
         entity_credit_code=ctx.org_codes(company),
         entity_name=ctx.org_names(company),
-        position=code_where(spec, "position", np.select([role == 0, role == 1], [1, 4], 5), ["董事长", "执行董事", "董事", "监事会主席", "监事", "经理"]),
+        position=code_where(
+            spec,
+            "position",
+            np.select([role == 0, role == 1], [1, 4], 5),
+            ["董事长", "执行董事", "董事", "监事会主席", "监事", "经理"],
+        ),
         is_legal_rep=pa.array(role == 0),
         appointed_date=appointed,
         left_date=left,
@@ -525,7 +578,7 @@ def equity_pledges(ctx: DeliveryContext, spec: DatasetSpec) -> Rows:
     rng = ctx.rng(spec.id)
     company = o.of_kind(OrgKind.COMPANY)
     company = company[~o.soe[company]]
-    stress = ctx.city.organisation_state.stress[company, -ctx.params.months:].max(axis=1)
+    stress = ctx.city.organisation_state.stress[company, -ctx.params.months :].max(axis=1)
     chosen = weighted_choice(rng, company, max(1, len(company) // 40), np.exp(np.clip(0.6 * stress, -3, 5)))
     n = len(chosen)
     owner = o.legal_rep[chosen]
@@ -567,7 +620,9 @@ def changes(ctx: DeliveryContext, spec: DatasetSpec) -> Rows:
         when=day,
         credit_code=ctx.org_codes(chosen),
         enterprise_name=ctx.org_names(chosen),
-        change_item=code_where(spec, "change_item", item, ["名称变更", "住所变更", "法定代表人变更", "注册资本变更", "经营范围变更"]),
+        change_item=code_where(
+            spec, "change_item", item, ["名称变更", "住所变更", "法定代表人变更", "注册资本变更", "经营范围变更"]
+        ),
         before=join(before, integers(np.arange(n))),
         after=join(after, integers(np.arange(n))),
         changed_date=day,
@@ -585,7 +640,9 @@ def domestic_enterprises(ctx: DeliveryContext, spec: DatasetSpec) -> Rows:
         when=o.established[org],
         credit_code=ctx.org_codes(org),
         enterprise_name=ctx.org_names(org),
-        ownership=code_where(spec, "ownership", np.where(o.soe[org], 0, 2), ["国有控股", "集体控股", "私人控股", "其他"]),
+        ownership=code_where(
+            spec, "ownership", np.where(o.soe[org], 0, 2), ["国有控股", "集体控股", "私人控股", "其他"]
+        ),
         enterprise_type=pick(["有限责任公司", "股份有限公司"], (np.arange(n) % 17 == 0).astype(int)),
         reg_capital=np.round(o.capital_wan[org], 6),
         industry_code=industry_codes(ctx, org),

@@ -50,11 +50,23 @@ def property_registrations(ctx: DeliveryContext, spec: DatasetSpec) -> Rows:
         unit_no=props.unit_no,
         location=props.address,
         right_type=code_where(spec, "right_type", np.where(kind == PROPERTY_RURAL_HOUSE, 3, 1), ["3", "4", "5", "6"]),
-        right_nature=code_where(spec, "right_nature", np.where(kind == PROPERTY_RURAL_HOUSE, 5, 1), ["101", "102", "103", "104", "105", "200"]),
-        planned_use=code_where(spec, "planned_use", np.select([kind == PROPERTY_BUSINESS], [np.where(rng.random(props.n) < 0.6, 3, 1)], 0), ["住宅", "商业", "办公", "工业"]),
+        right_nature=code_where(
+            spec,
+            "right_nature",
+            np.where(kind == PROPERTY_RURAL_HOUSE, 5, 1),
+            ["101", "102", "103", "104", "105", "200"],
+        ),
+        planned_use=code_where(
+            spec,
+            "planned_use",
+            np.select([kind == PROPERTY_BUSINESS], [np.where(rng.random(props.n) < 0.6, 3, 1)], 0),
+            ["住宅", "商业", "办公", "工业"],
+        ),
         floor_area=props.area_m2,
         co_ownership=code_where(spec, "co_ownership", married.astype(int), ["单独所有", "共同共有"]),
-        registration_type=code_where(spec, "registration_type", (rng.random(props.n) < 0.25).astype(int), ["100", "200"]),
+        registration_type=code_where(
+            spec, "registration_type", (rng.random(props.n) < 0.25).astype(int), ["100", "200"]
+        ),
         registered_date=props.registered_on,
         right_status=code_where(spec, "right_status", np.zeros(props.n, dtype=int), ["现势"]),
     )
@@ -72,7 +84,9 @@ def mortgages(ctx: DeliveryContext, spec: DatasetSpec) -> Rows:
     debt_to = registered + (years * DAYS_PER_YEAR).astype("timedelta64[D]")
     business = props.kind[index] == PROPERTY_BUSINESS
     # business lines roll over every three years; homes are released once the loan is repaid early or in full
-    repaid = np.where(business, rng.random(n) < 0.2, (rng.random(n) < 0.15) & (registered < ctx.as_of - np.timedelta64(5 * 365, "D")))
+    repaid = np.where(
+        business, rng.random(n) < 0.2, (rng.random(n) < 0.15) & (registered < ctx.as_of - np.timedelta64(5 * 365, "D"))
+    )
     cancelled = days_after(registered, rng, 3 * 365, 8 * 365, ctx.as_of)
     cancelled_ok = repaid & (cancelled < ctx.as_of)
     amount_wan = np.round(props.mortgage_amount[index] / 10_000, 6)
@@ -82,7 +96,9 @@ def mortgages(ctx: DeliveryContext, spec: DatasetSpec) -> Rows:
         when=registered,
         subject_id=ctx.subject_ids(person, org),
         mortgagor=ctx.subject_names(person, org),
-        certificate_no=join("赣(", integers(year_of(registered)), ")新余市不动产证明第", zero_padded(np.arange(n) + 1, 7), "号"),
+        certificate_no=join(
+            "赣(", integers(year_of(registered)), ")新余市不动产证明第", zero_padded(np.arange(n) + 1, 7), "号"
+        ),
         unit_no=props.unit_no.take(pa.array(index)),
         location=props.address.take(pa.array(index)),
         property_kind=code_where(spec, "property_kind", np.ones(n, dtype=int), ["土地", "土地和房屋"]),
@@ -92,7 +108,9 @@ def mortgages(ctx: DeliveryContext, spec: DatasetSpec) -> Rows:
         debt_from=registered,
         debt_to=debt_to,
         mortgagee=pick(list(LENDERS), np.maximum(props.lender[index], 0)),
-        registration_type=code_where(spec, "registration_type", np.where(cancelled_ok, 3, 0), ["100", "200", "300", "400"]),
+        registration_type=code_where(
+            spec, "registration_type", np.where(cancelled_ok, 3, 0), ["100", "200", "300", "400"]
+        ),
         registered_date=registered,
         cancelled_date=nat_unless(cancelled_ok, cancelled),
         right_status=code_where(spec, "right_status", np.where(cancelled_ok, 2, 0), ["现势", "历史", "注销"]),
@@ -148,14 +166,22 @@ def land_contract_rights(ctx: DeliveryContext, spec: DatasetSpec) -> Rows:
     holder = farms.holder
     n = len(holder)
     words = "东西南北上下大小新老江塘山坪坑口湖田岭桥溪岗背陂"
-    village = join(pick(list(words), rng.integers(0, len(words), n)), pick(list(words), rng.integers(0, len(words), n)), "村")
+    village = join(
+        pick(list(words), rng.integers(0, len(words), n)), pick(list(words), rng.integers(0, len(words), n)), "村"
+    )
     return make_rows(
         person=holder,
         when=farms.certified_on,
         subject_id=ctx.person_ids(holder),
         contractor=ctx.person_names(holder),
         contract_issuer=join(village, "村民委员会"),
-        certificate_no=join("赣(", integers(year_of(farms.certified_on)), ")新余市农村土地承包经营权第", zero_padded(np.arange(n) + 1, 7), "号"),
+        certificate_no=join(
+            "赣(",
+            integers(year_of(farms.certified_on)),
+            ")新余市农村土地承包经营权第",
+            zero_padded(np.arange(n) + 1, 7),
+            "号",
+        ),
         parcels=np.clip(np.round(farms.land_mu / 0.8), 1, 60).astype(float),
         area_mu=farms.land_mu,
         land_class=code_where(spec, "land_class", np.zeros(n, dtype=int), ["耕地"]),
@@ -179,16 +205,25 @@ def forest_rights(ctx: DeliveryContext, spec: DatasetSpec) -> Rows:
         when=registered,
         subject_id=ctx.person_ids(holder),
         holder=ctx.person_names(holder),
-        title_no=join("赣(", integers(year_of(registered)), ")新余市不动产权第", zero_padded(np.arange(n) + 8_000_001, 7), "号"),
-        unit_no=join(integers(ctx.districts(holder, np.full(n, -1))), zero_padded(rng.integers(1, 999_999, n), 6), "JL", zero_padded(np.arange(n), 5), "W00000000"),
+        title_no=join(
+            "赣(", integers(year_of(registered)), ")新余市不动产权第", zero_padded(np.arange(n) + 8_000_001, 7), "号"
+        ),
+        unit_no=join(
+            integers(ctx.districts(holder, np.full(n, -1))),
+            zero_padded(rng.integers(1, 999_999, n), 6),
+            "JL",
+            zero_padded(np.arange(n), 5),
+            "W00000000",
+        ),
         location=ctx.persons.address.take(pa.array(holder)),
         right_type=code_where(spec, "right_type", rng.choice(3, n, p=[0.3, 0.2, 0.5]), ["10", "11", "12"]),
         area_mu=farms.forest_mu[index],
-        forest_type=code_where(spec, "forest_type", rng.choice(3, n, p=[0.6, 0.3, 0.1]), ["用材林", "经济林", "防护林"]),
+        forest_type=code_where(
+            spec, "forest_type", rng.choice(3, n, p=[0.6, 0.3, 0.1]), ["用材林", "经济林", "防护林"]
+        ),
         species=pick(list(FOREST_SPECIES), rng.integers(0, len(FOREST_SPECIES), n)),
         stock_volume=np.round(farms.forest_mu[index] * rng.uniform(2, 8, n), 2),
         term_from=registered,
         term_to=registered + np.timedelta64(50 * 365, "D"),
         registered_date=registered,
     )
-

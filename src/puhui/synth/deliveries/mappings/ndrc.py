@@ -14,6 +14,7 @@ from puhui.synth.deliveries.context import DeliveryContext, weighted_choice
 from puhui.synth.deliveries.mappings import mapping
 from puhui.synth.deliveries.mappings._shared import (
     code_where,
+    day_of_year,
     document_numbers,
     null_unless,
     year_of,
@@ -54,7 +55,9 @@ def black_list(ctx: DeliveryContext, spec: DatasetSpec) -> Rows:
     org = np.concatenate([cases.org[dishonest], revoked, book.org[reported]])
     listed = np.concatenate([cases.listed[dishonest], o.status_date[revoked], default_day])
     removed = np.concatenate([cases.delisted[dishonest], np.full(len(revoked) + len(reported), np.datetime64("NaT"))])
-    list_type = np.concatenate([np.zeros(len(dishonest), dtype=int), np.full(len(revoked), 2), np.full(len(reported), 6)])
+    list_type = np.concatenate(
+        [np.zeros(len(dishonest), dtype=int), np.full(len(revoked), 2), np.full(len(reported), 6)]
+    )
     n = len(person)
     court = cases.court[dishonest]
     source = pa.concat_arrays(
@@ -64,7 +67,10 @@ def black_list(ctx: DeliveryContext, spec: DatasetSpec) -> Rows:
             pa.array(["新余普惠试点银行"] * len(reported), pa.string()),
         ]
     )
-    reason = pick(["未履行生效法律文书确定的义务", "被列入经营异常名录届满3年仍未履行相关义务的", "金融借款逾期未还经确认违约"], np.select([list_type == 0, list_type == 2], [0, 1], 2))
+    reason = pick(
+        ["未履行生效法律文书确定的义务", "被列入经营异常名录届满3年仍未履行相关义务的", "金融借款逾期未还经确认违约"],
+        np.select([list_type == 0, list_type == 2], [0, 1], 2),
+    )
     return make_rows(
         person=person,
         org=org,
@@ -73,14 +79,29 @@ def black_list(ctx: DeliveryContext, spec: DatasetSpec) -> Rows:
         subject_kind=subject_kinds(ctx, spec, person, org),
         subject_id=ctx.subject_ids(person, org),
         legal_rep=_legal_rep(ctx, person, org),
-        list_type=code_where(spec, "list_type", list_type, ["失信被执行人", "重大税收违法失信主体", "严重违法失信企业", "拖欠农民工工资失信联合惩戒对象", "安全生产严重失信主体", "政府采购严重违法失信", "金融借款违约"]),
+        list_type=code_where(
+            spec,
+            "list_type",
+            list_type,
+            [
+                "失信被执行人",
+                "重大税收违法失信主体",
+                "严重违法失信企业",
+                "拖欠农民工工资失信联合惩戒对象",
+                "安全生产严重失信主体",
+                "政府采购严重违法失信",
+                "金融借款违约",
+            ],
+        ),
         listed_reason=reason,
         recognised_by=source,
         decision_no=document_numbers("新信黑", year_of(listed), np.arange(n) + 1),
         listed_date=listed,
         valid_until=listed + np.timedelta64(3 * 365, "D"),
         removed_date=removed,
-        removal_reason=null_unless(~np.isnat(removed), code_where(spec, "removal_reason", np.ones(n, dtype=int), ["期满移出", "信用修复"])),
+        removal_reason=null_unless(
+            ~np.isnat(removed), code_where(spec, "removal_reason", np.ones(n, dtype=int), ["期满移出", "信用修复"])
+        ),
         source_unit=pa.array([PLATFORM] * n),
     )
 
@@ -92,14 +113,27 @@ def red_list(ctx: DeliveryContext, spec: DatasetSpec) -> Rows:
     p, o = ctx.persons, ctx.orgs
     ps, os_ = ctx.city.person_state, ctx.city.organisation_state
     adults = np.flatnonzero(p.age >= 25)
-    people = weighted_choice(rng, adults, max(1, len(adults) // 1500), np.exp(np.clip(1.5 * (ps.capacity[adults] + ps.willingness[adults]), -6, 6)))
+    people = weighted_choice(
+        rng,
+        adults,
+        max(1, len(adults) // 1500),
+        np.exp(np.clip(1.5 * (ps.capacity[adults] + ps.willingness[adults]), -6, 6)),
+    )
     market = np.flatnonzero((o.kind != OrgKind.PUBLIC) & (o.status == OrgStatus.ACTIVE))
-    firms = weighted_choice(rng, market, max(1, len(market) // 60), np.exp(np.clip(1.5 * (os_.capacity[market] + os_.willingness[market]) - 0.5 * os_.stress[market, -1], -6, 6)))
+    firms = weighted_choice(
+        rng,
+        market,
+        max(1, len(market) // 60),
+        np.exp(np.clip(1.5 * (os_.capacity[market] + os_.willingness[market]) - 0.5 * os_.stress[market, -1], -6, 6)),
+    )
     person = np.concatenate([people, np.full(len(firms), -1)])
     org = np.concatenate([np.full(len(people), -1), firms])
     n = len(person)
     listed = ctx.days_in_window(rng, n)
-    honour = pick(["纳税信用A级纳税人", "守合同重信用企业", "诚信个体工商户", "新余市道德模范", "见义勇为先进个人"], np.where(person >= 0, rng.integers(3, 5, n), rng.integers(0, 3, n)))
+    honour = pick(
+        ["纳税信用A级纳税人", "守合同重信用企业", "诚信个体工商户", "新余市道德模范", "见义勇为先进个人"],
+        np.where(person >= 0, rng.integers(3, 5, n), rng.integers(0, 3, n)),
+    )
     return make_rows(
         person=person,
         org=org,
@@ -126,10 +160,15 @@ def model_honest_enterprises(ctx: DeliveryContext, spec: DatasetSpec) -> Rows:
     o = ctx.orgs
     os_ = ctx.city.organisation_state
     companies = np.flatnonzero((o.kind == OrgKind.COMPANY) & (o.status == OrgStatus.ACTIVE))
-    chosen = weighted_choice(rng, companies, max(1, len(companies) // 100), np.exp(np.clip(2 * os_.willingness[companies] + os_.capacity[companies], -6, 6)))
+    chosen = weighted_choice(
+        rng,
+        companies,
+        max(1, len(companies) // 100),
+        np.exp(np.clip(2 * os_.willingness[companies] + os_.capacity[companies], -6, 6)),
+    )
     n = len(chosen)
     year = rng.choice([2024, 2025], n)
-    awarded = np.array([f"{y}-12-15" for y in year], dtype="datetime64[D]") + rng.integers(0, 20, n).astype("timedelta64[D]")
+    awarded = day_of_year(year, 12, 15) + rng.integers(0, 20, n).astype("timedelta64[D]")
     awarded = np.minimum(awarded, ctx.as_of)
     level = rng.choice(4, n, p=[0.02, 0.13, 0.6, 0.25])
     return make_rows(
@@ -161,11 +200,22 @@ LICENCES = (
 def admin_licences(ctx: DeliveryContext, spec: DatasetSpec) -> Rows:
     rng = ctx.rng(spec.id)
     o = ctx.orgs
-    market = np.flatnonzero(np.isin(o.kind, (OrgKind.COMPANY, OrgKind.INDIVIDUAL_BUSINESS)) & (o.status == OrgStatus.ACTIVE))
+    market = np.flatnonzero(
+        np.isin(o.kind, (OrgKind.COMPANY, OrgKind.INDIVIDUAL_BUSINESS)) & (o.status == OrgStatus.ACTIVE)
+    )
     chosen = np.sort(rng.choice(market, max(1, len(market) // 6)))
     n = len(chosen)
     industry = np.array([row[0] for row in ref.INDUSTRIES])[np.maximum(o.industry[chosen], 0)]
-    licence = np.select([np.isin(industry, ("H62", "F52", "H61", "C13")), industry == "G54", np.char.startswith(industry, "E"), np.char.startswith(industry, "C")], [0, 1, 2, 3], 4)
+    licence = np.select(
+        [
+            np.isin(industry, ("H62", "F52", "H61", "C13")),
+            industry == "G54",
+            np.char.startswith(industry, "E"),
+            np.char.startswith(industry, "C"),
+        ],
+        [0, 1, 2, 3],
+        4,
+    )
     decided = np.maximum(ctx.days_in_window(rng, n), o.established[chosen])
     person = np.full(n, -1)
     return make_rows(
@@ -177,7 +227,9 @@ def admin_licences(ctx: DeliveryContext, spec: DatasetSpec) -> Rows:
         legal_rep=ctx.person_names(o.legal_rep[chosen]),
         decision_doc_name=join(pick([row[0] for row in LICENCES], licence), "准予许可决定书"),
         decision_doc_no=document_numbers("余许", year_of(decided), np.arange(n) + 1),
-        licence_category=code_where(spec, "licence_category", np.where(licence == 2, 3, 0), ["普通", "特许", "认可", "核准"]),
+        licence_category=code_where(
+            spec, "licence_category", np.where(licence == 2, 3, 0), ["普通", "特许", "认可", "核准"]
+        ),
         certificate_name=pick([row[0] for row in LICENCES], licence),
         licence_no=join("XK", integers(year_of(decided)), integers(np.arange(n) + 100_000)),
         licence_content=pick([row[1] for row in LICENCES], licence),
@@ -207,10 +259,14 @@ def admin_penalties(ctx: DeliveryContext, spec: DatasetSpec) -> Rows:
     o = ctx.orgs
     os_, ps = ctx.city.organisation_state, ctx.city.person_state
     market = np.flatnonzero(np.isin(o.kind, (OrgKind.COMPANY, OrgKind.INDIVIDUAL_BUSINESS, OrgKind.COOPERATIVE)))
-    firm_weight = np.exp(np.clip(-1.3 * os_.willingness[market] + 0.5 * os_.stress[market, -ctx.params.months:].mean(axis=1), -5, 6))
+    firm_weight = np.exp(
+        np.clip(-1.3 * os_.willingness[market] + 0.5 * os_.stress[market, -ctx.params.months :].mean(axis=1), -5, 6)
+    )
     firms = weighted_choice(rng, market, max(1, len(market) // 25), firm_weight)
     adults = np.flatnonzero(ctx.persons.age >= 18)
-    people = weighted_choice(rng, adults, max(1, len(adults) // 800), np.exp(np.clip(-1.3 * ps.willingness[adults], -5, 6)))
+    people = weighted_choice(
+        rng, adults, max(1, len(adults) // 800), np.exp(np.clip(-1.3 * ps.willingness[adults], -5, 6))
+    )
     person = np.concatenate([np.full(len(firms), -1), people])
     org = np.concatenate([firms, np.full(len(people), -1)])
     n = len(person)
@@ -231,7 +287,12 @@ def admin_penalties(ctx: DeliveryContext, spec: DatasetSpec) -> Rows:
         violation_type=pick([v[0] for v in VIOLATIONS], violation),
         violation_facts=join("当事人", pick([v[0] for v in VIOLATIONS], violation), ",事实清楚"),
         penalty_basis=pick([v[1] for v in VIOLATIONS], violation),
-        penalty_category=code_where(spec, "penalty_category", np.select([violation == 0, violation == 4], [0, 3], 2), ["警告", "通报批评", "罚款", "没收违法所得"]),
+        penalty_category=code_where(
+            spec,
+            "penalty_category",
+            np.select([violation == 0, violation == 4], [0, 3], 2),
+            ["警告", "通报批评", "罚款", "没收违法所得"],
+        ),
         penalty_content=join(category, decimals(np.round(fine * 10_000 * 100).astype(np.int64), 2), "元"),
         fine_amount=np.where(violation == 0, np.nan, fine),
         confiscated_amount=np.where(violation == 4, np.round(fine * 0.5, 6), np.nan),
@@ -239,7 +300,16 @@ def admin_penalties(ctx: DeliveryContext, spec: DatasetSpec) -> Rows:
         decision_date=decided,
         penalty_valid_until=decided + np.timedelta64(365, "D"),
         publicity_until=decided + np.timedelta64(3 * 365, "D"),
-        penalising_authority=pick(["新余市市场监督管理局", "新余市市场监督管理局", "新余市生态环境局", "新余市城市管理局", "新余市市场监督管理局", "新余市交通运输局"], violation),
+        penalising_authority=pick(
+            [
+                "新余市市场监督管理局",
+                "新余市市场监督管理局",
+                "新余市生态环境局",
+                "新余市城市管理局",
+                "新余市市场监督管理局",
+                "新余市交通运输局",
+            ],
+            violation,
+        ),
         source_unit=pa.array([PLATFORM] * n),
     )
-

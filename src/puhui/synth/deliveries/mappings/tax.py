@@ -16,6 +16,7 @@ from puhui.synth.deliveries.context import DeliveryContext, weighted_choice
 from puhui.synth.deliveries.mappings import mapping
 from puhui.synth.deliveries.mappings._shared import (
     code_where,
+    day_of_year,
     days_after,
     document_numbers,
     month_start,
@@ -26,7 +27,11 @@ from puhui.synth.deliveries.rows import Rows, make_rows
 from puhui.synth.economy import OrgKind, OrgStatus
 from puhui.synth.text import integers, join, pick, zero_padded
 
-TAX_OFFICES = {360502: "国家税务总局新余市渝水区税务局", 360521: "国家税务总局分宜县税务局", 360500: "国家税务总局新余市税务局"}
+TAX_OFFICES = {
+    360502: "国家税务总局新余市渝水区税务局",
+    360521: "国家税务总局分宜县税务局",
+    360500: "国家税务总局新余市税务局",
+}
 VAT_THRESHOLD = 100_000.0  # monthly sales below which small taxpayers are exempt
 
 
@@ -52,7 +57,13 @@ def tax_run(ctx: DeliveryContext) -> TaxRun:
         is_shop = o.kind[org] == OrgKind.INDIVIDUAL_BUSINESS
         yearly = np.where(is_shop, 240_000.0, 450_000.0 * staff) * np.exp(0.5 * capacity + rng.normal(0, 0.5, len(org)))
         stress = ctx.window_stress("org")[org]
-        sales = np.round(yearly[:, None] / 12 * np.exp(-0.25 * np.clip(stress, -2, 5)) * rng.lognormal(0, 0.2, (len(org), len(window))), 2)
+        sales = np.round(
+            yearly[:, None]
+            / 12
+            * np.exp(-0.25 * np.clip(stress, -2, 5))
+            * rng.lognormal(0, 0.2, (len(org), len(window))),
+            2,
+        )
         general = ~is_shop & (yearly > 5_000_000)
         rate = np.where(general, 0.045, np.where(is_shop, 0.01, 0.01))  # value-added share for general taxpayers
         due = np.where(~general[:, None] & (sales < VAT_THRESHOLD), 0.0, sales * rate[:, None])
@@ -72,8 +83,15 @@ def tax_offices(ctx: DeliveryContext, org: np.ndarray) -> pa.Array:
 
 def _registration_type(ctx: DeliveryContext, spec: DatasetSpec, org: np.ndarray) -> pa.Array | None:
     kind = ctx.orgs.kind[org]
-    choice = np.select([kind == OrgKind.INDIVIDUAL_BUSINESS, kind == OrgKind.COOPERATIVE], [5, 4], np.where(org % 10 == 0, 1, 0))
-    return code_where(spec, "registration_type", choice, ["有限责任公司", "股份有限公司", "个人独资企业", "合伙企业", "农民专业合作社", "个体工商户"])
+    choice = np.select(
+        [kind == OrgKind.INDIVIDUAL_BUSINESS, kind == OrgKind.COOPERATIVE], [5, 4], np.where(org % 10 == 0, 1, 0)
+    )
+    return code_where(
+        spec,
+        "registration_type",
+        choice,
+        ["有限责任公司", "股份有限公司", "个人独资企业", "合伙企业", "农民专业合作社", "个体工商户"],
+    )
 
 
 @mapping("tax.registrations")
@@ -102,7 +120,12 @@ def registrations(ctx: DeliveryContext, spec: DatasetSpec) -> Rows:
         industry=pick([i[1] for i in ref.INDUSTRIES], np.maximum(o.industry[org], 0)),
         tax_office=tax_offices(ctx, org),
         taxpayer_class=code_where(spec, "taxpayer_class", (~general).astype(int), ["一般纳税人", "小规模纳税人"]),
-        collection_method=code_where(spec, "collection_method", np.where(is_shop, 2, np.where(general, 0, rng.integers(0, 2, n))), ["查账征收", "核定征收", "定期定额"]),
+        collection_method=code_where(
+            spec,
+            "collection_method",
+            np.where(is_shop, 2, np.where(general, 0, rng.integers(0, 2, n))),
+            ["查账征收", "核定征收", "定期定额"],
+        ),
         taxpayer_status=code_where(spec, "taxpayer_status", status, ["正常", "停业", "非正常", "清算", "注销"]),
         business_address=ctx.addresses(np.full(n, -1), org),
         registered_date=days_after(o.established[org], rng, 5, 40, ctx.as_of),
@@ -122,8 +145,12 @@ def deregistrations(ctx: DeliveryContext, spec: DatasetSpec) -> Rows:
         when=day,
         subject_id=ctx.org_codes(org),
         taxpayer_name=ctx.org_names(org),
-        deregistration_type=code_where(spec, "deregistration_type", rng.choice(3, n, p=[0.35, 0.5, 0.15]), ["一般注销", "简易注销", "即办注销"]),
-        deregistration_reason=code_where(spec, "deregistration_reason", rng.choice(3, n, p=[0.8, 0.05, 0.15]), ["解散", "破产", "其他"]),
+        deregistration_type=code_where(
+            spec, "deregistration_type", rng.choice(3, n, p=[0.35, 0.5, 0.15]), ["一般注销", "简易注销", "即办注销"]
+        ),
+        deregistration_reason=code_where(
+            spec, "deregistration_reason", rng.choice(3, n, p=[0.8, 0.05, 0.15]), ["解散", "破产", "其他"]
+        ),
         clearance_doc_no=document_numbers("新税税企清", year_of(day), np.arange(n) + 1),
         tax_office=tax_offices(ctx, org),
         deregistered_date=day,
@@ -135,7 +162,7 @@ def enterprise_tax_payments(ctx: DeliveryContext, spec: DatasetSpec) -> Rows:
     """Each month a business pays, a VAT line and a city-construction-tax line (and late fees when it clears
     arrears); general taxpayers add corporate income tax each quarter. Shops pay under the fixed quota instead."""
     tr = tax_run(ctx)
-    rng = ctx.rng(spec.id)
+    ctx.rng(spec.id)
     window = ctx.window
     companies = ctx.orgs.kind[tr.org] != OrgKind.INDIVIDUAL_BUSINESS
     row, month = np.nonzero((tr.run.paid > 0) & companies[:, None])
@@ -158,7 +185,9 @@ def enterprise_tax_payments(ctx: DeliveryContext, spec: DatasetSpec) -> Rows:
     levy = np.concatenate([np.full(len(p[0]), p[3]) for p in parts])
     o = org[index]
     m = month[index]
-    treasury = np.minimum(month_start(window[m] + 1) + (tr.run.pay_day[row[index], m] + 5).astype("timedelta64[D]"), ctx.as_of)
+    treasury = np.minimum(
+        month_start(window[m] + 1) + (tr.run.pay_day[row[index], m] + 5).astype("timedelta64[D]"), ctx.as_of
+    )
     filing = np.where(tr.general[row[index]], np.where(item == 1, 2, 1), 2)
     return make_rows(
         org=o,
@@ -180,7 +209,7 @@ def enterprise_tax_payments(ctx: DeliveryContext, spec: DatasetSpec) -> Rows:
 @mapping("tax.fixed_quota_payments")
 def fixed_quota_payments(ctx: DeliveryContext, spec: DatasetSpec) -> Rows:
     tr = tax_run(ctx)
-    rng = ctx.rng(spec.id)
+    ctx.rng(spec.id)
     window = ctx.window
     shops = ctx.orgs.kind[tr.org] == OrgKind.INDIVIDUAL_BUSINESS
     row, month = np.nonzero(shops[:, None] & tr.active)
@@ -214,7 +243,7 @@ def _monthly_tax(taxable: np.ndarray) -> np.ndarray:
     rates = np.array([0.03, 0.10, 0.20, 0.25, 0.30, 0.35, 0.45])
     deduction = np.array([0, 210, 1410, 2660, 4410, 7160, 15160])
     level = np.searchsorted(brackets, taxable, side="right") - 1
-    return np.round(np.maximum(taxable * rates[level] - deduction[level], 0.0), 2)
+    return np.asarray(np.round(np.maximum(taxable * rates[level] - deduction[level], 0.0), 2))
 
 
 @mapping("tax.individual_income_tax")
@@ -260,15 +289,17 @@ def credit_grades(ctx: DeliveryContext, spec: DatasetSpec) -> Rows:
     years = sorted({int(str(m)[:4]) for m in window})
     rows_org, rows_year, rows_score, rows_new = [], [], [], []
     months_year = np.array([int(str(m)[:4]) for m in window])
-    for year in years[:-1] if len(years) > 1 else years:
-        in_year = months_year == year
+    for each_year in years[:-1] if len(years) > 1 else years:
+        in_year = months_year == each_year
         unpaid = (tr.run.overdue[companies][:, in_year] > 0).sum(axis=1)
         late = tr.run.late[companies][:, in_year].sum(axis=1)
         willingness = ctx.city.organisation_state.willingness[tr.org[companies]]
-        score = np.clip(np.round(93 - 6 * unpaid - 2 * late + 4 * willingness + rng.normal(0, 4, len(companies))), 0, 100)
-        new = ctx.orgs.established[tr.org[companies]] > np.datetime64(f"{year}-01-01")
+        score = np.clip(
+            np.round(93 - 6 * unpaid - 2 * late + 4 * willingness + rng.normal(0, 4, len(companies))), 0, 100
+        )
+        new = ctx.orgs.established[tr.org[companies]] > np.datetime64(f"{each_year}-01-01")
         rows_org.append(tr.org[companies])
-        rows_year.append(np.full(len(companies), year))
+        rows_year.append(np.full(len(companies), each_year))
         rows_score.append(score)
         rows_new.append(new)
     org = np.concatenate(rows_org)
@@ -276,7 +307,7 @@ def credit_grades(ctx: DeliveryContext, spec: DatasetSpec) -> Rows:
     score = np.concatenate(rows_score)
     new = np.concatenate(rows_new)
     grade = np.select([new & (score >= 70), score >= 90, score >= 70, score >= 40], [2, 0, 1, 3], 4)
-    evaluated = np.array([f"{y + 1}-04-15" for y in year], dtype="datetime64[D]") + rng.integers(0, 10, len(org)).astype("timedelta64[D]")
+    evaluated = day_of_year(year + 1, 4, 15) + rng.integers(0, 10, len(org)).astype("timedelta64[D]")
     keep = evaluated <= ctx.as_of
     org, year, score, grade, evaluated = org[keep], year[keep], score[keep], grade[keep], evaluated[keep]
     return make_rows(
@@ -289,8 +320,8 @@ def credit_grades(ctx: DeliveryContext, spec: DatasetSpec) -> Rows:
         score=score,
         tax_office=tax_offices(ctx, org),
         evaluated_date=evaluated,
-        valid_from=np.array([f"{y + 1}-01-01" for y in year], dtype="datetime64[D]"),
-        valid_to=np.array([f"{y + 1}-12-31" for y in year], dtype="datetime64[D]"),
+        valid_from=day_of_year(year + 1, 1, 1),
+        valid_to=day_of_year(year + 1, 12, 31),
     )
 
 
@@ -380,4 +411,3 @@ def major_violation_blacklist(ctx: DeliveryContext, spec: DatasetSpec) -> Rows:
         published_date=day,
         removed_date=nat_unless(rng.random(n) < 0.1, np.minimum(day + np.timedelta64(400, "D"), ctx.as_of)),
     )
-
