@@ -16,7 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from puhui.cli import app
-from puhui.core.catalog import FieldType, PrivacyClass, load_catalog
+from puhui.core.catalog import IDENTIFIER_TYPES, FieldSpec, FieldType, PrivacyClass, load_catalog
 
 PERSONS = int(os.environ.get("PUHUI_ACCEPTANCE_PERSONS", "20000"))
 KEYS = "1:" + "c3" * 32
@@ -69,28 +69,45 @@ def test_every_delivery_loads_and_quarantine_is_the_answer_key(city: Path, inges
     assert sum(o["rows_quarantined"] for o in files.values()) == len(key)
 
 
+def _is_person_name(spec: FieldSpec) -> bool:
+    return spec.type is FieldType.STR and spec.privacy is PrivacyClass.DIRECT_IDENTIFIER and "姓名" in spec.label.zh
+
+
 def _delivered_identifiers(city: Path) -> set[str]:
-    """Every value of a direct-identifier field (ID numbers, names, phones, addresses …) in the deliveries."""
+    """Every resident ID, credit code, phone number and person's name written into the deliveries (names: the
+    values of 姓名 fields that are 2–4 characters long — entity names share some of those columns)."""
     catalog = load_catalog()
     manifest = json.loads((city / "deliveries" / "manifest.json").read_text())
     found: set[str] = set()
     for entry in manifest["files"]:
         spec = catalog.get(entry["dataset"])
-        identifying = {f.name for f in spec.fields if f.privacy is PrivacyClass.DIRECT_IDENTIFIER}
+        numbers = {f.name for f in spec.fields if f.type in (*IDENTIFIER_TYPES, FieldType.PHONE)}
+        names = {f.name for f in spec.fields if _is_person_name(f)}
         labels = {f.label.zh: f.name for f in spec.fields} | {f.name: f.name for f in spec.fields}
         path = city / "deliveries" / entry["path"]
         if path.suffix == ".parquet":
             rows = pq.read_table(path).to_pylist()
+        elif path.suffix == ".xlsx":
+            rows = _xlsx_rows(path)
         else:
             text = path.read_bytes().decode(entry.get("encoding") or "utf-8", "replace").lstrip("\ufeff")
             rows = list(csv.DictReader(io.StringIO(text, newline="")))
         for row in rows:
             for column, value in row.items():
-                if labels.get(column) in identifying and value:
-                    found.add(str(value).strip().upper())
-    types = {f.type for spec in catalog for f in spec.fields if f.privacy is PrivacyClass.DIRECT_IDENTIFIER}
-    assert {FieldType.RESIDENT_ID, FieldType.SUBJECT_ID, FieldType.PHONE} <= types
-    return {v for v in found if len(v) >= 2}
+                field = labels.get(column)
+                text = str(value).strip().upper() if value is not None else ""
+                if (field in numbers and len(text) >= 7) or (field in names and 2 <= len(text) <= 4):
+                    found.add(text)
+    return found
+
+
+def _xlsx_rows(path: Path) -> list[dict[str, object]]:
+    from openpyxl import load_workbook
+
+    book = load_workbook(path, read_only=True)
+    header, *rows = list(book.worksheets[0].iter_rows(values_only=True))
+    book.close()
+    return [dict(zip(header, row, strict=False)) for row in rows]
 
 
 @pytest.mark.slow
@@ -98,6 +115,7 @@ def test_no_identifier_reaches_the_lake_its_logs_or_the_cli(city: Path, ingested
     home, _, output = ingested
     identifiers = _delivered_identifiers(city)
     assert len(identifiers) > 10_000
+    assert any(len(v) == 18 for v in identifiers) and any(len(v) <= 4 for v in identifiers)
     cells: set[str] = set()
     texts = [output]
     for path in (home / "gov").rglob("*"):

@@ -255,3 +255,31 @@ def test_sources_show_freshness_and_the_quarantine_trend(tmp_path: Path) -> None
     assert later[UTF8_CSV.id].status == "stale"
     assert report[GBK_CSV.id].status == "never" and report[GBK_CSV.id].batches == 0
     assert len(report) == len(CATALOG)
+
+
+def test_a_name_copied_into_an_ordinary_column_never_reaches_the_lake(tmp_path: Path) -> None:
+    from puhui.gov.ingest.validation import echo_fields
+
+    dataset = _pick(
+        lambda d: (
+            d.delivery.format is DeliveryFormat.CSV
+            and d.delivery.encoding is Encoding.UTF8
+            and any(f.type.value == "str" and f.privacy.value == "direct_identifier" for f in d.fields)
+            and echo_fields(d)
+        )
+    )
+    name = next(f for f in dataset.fields if f.type.value == "str" and f.privacy.value == "direct_identifier")
+    echo = echo_fields(dataset)[0]
+    delivery = write_delivery(tmp_path / "d", dataset, rows=40, seed=3, faults=(), duplicates=0)
+    names = [f.name for f in dataset.fields]
+    header, *lines = delivery.path.read_text(encoding="utf-8").splitlines()
+    rows = [line.split(",") for line in lines]
+    for cells in rows:
+        cells[names.index(echo.name)] = cells[names.index(name.name)]
+    delivery.path.write_text("\n".join([header] + [",".join(c) for c in rows]) + "\n", encoding="utf-8")
+    lake = Lake(tmp_path / "lake")
+    [outcome] = ingestor(lake).ingest(find_deliveries(tmp_path / "d"))
+    assert (outcome.status, outcome.rows_accepted) == ("loaded", 40)
+    provider, short = dataset.id.split(".")
+    kept = connect_lake(lake, CATALOG).sql(f'select "{echo.name}" from "{provider}"."{short}"').fetchall()
+    assert kept == [(None,)] * 40

@@ -16,7 +16,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from puhui.core.catalog import IDENTIFIER_TYPES, DatasetSpec, FieldSpec, FieldType
+from puhui.core.catalog import IDENTIFIER_TYPES, DatasetSpec, FieldSpec, FieldType, PrivacyClass
 from puhui.core.errors import IngestError
 from puhui.engines.arrow_checks import (
     HALF_WIDTH_TABLE,
@@ -136,7 +136,40 @@ def prepare_chunk(
             columns[id_fault_column(spec.name)] = faults
             columns[pseudonym_key_column(spec.name)] = pc.binary_join_element_wise(kind, number, "")
         columns[value_column(spec.name)] = value
+    _mark_identifier_echoes(dataset, columns)
     return pa.table(columns)
+
+
+def _identifier_texts(dataset: DatasetSpec) -> list[FieldSpec]:
+    return [
+        f
+        for f in dataset.fields
+        if f.privacy is PrivacyClass.DIRECT_IDENTIFIER and f.type in (FieldType.STR, FieldType.PHONE)
+    ]
+
+
+def echo_fields(dataset: DatasetSpec) -> list[FieldSpec]:
+    """Kept text fields that are checked for repeating a direct identifier of their own row."""
+    if not _identifier_texts(dataset):
+        return []
+    return [f for f in dataset.fields if f.type is FieldType.STR and is_kept(dataset, f)]
+
+
+def echo_column(name: str) -> str:
+    return f"w_{name}"
+
+
+def _mark_identifier_echoes(dataset: DatasetSpec, columns: dict[str, pa.Array]) -> None:
+    """Per kept text field, whether its value repeats a direct identifier of its own row (a name copied into an
+    "award" or "operator" column). Such values are checked as delivered but never reach the lake: the catalog's
+    privacy classes say where names belong, this catches where they leak."""
+    identifiers = [columns[value_column(f.name)] for f in _identifier_texts(dataset)]
+    for spec in echo_fields(dataset):
+        value = columns[value_column(spec.name)]
+        echo = pc.fill_null(pc.equal(value, identifiers[0]), False)
+        for ident in identifiers[1:]:
+            echo = pc.or_(echo, pc.fill_null(pc.equal(value, ident), False))
+        columns[echo_column(spec.name)] = echo
 
 
 def _decimal_type() -> str:
@@ -215,6 +248,7 @@ class CheckQuery:
         self.dataset = dataset
         self.column_map = column_map
         self.raw_columns = list(raw_types)
+        self.echoes = {f.name for f in echo_fields(dataset)}
         self.native = frozenset(
             spec.name
             for spec in dataset.fields
@@ -264,6 +298,8 @@ class CheckQuery:
                 fault = "NULL"
             else:
                 value, fault = _typed_and_fault(spec, v, self.typed(name))
+                if name in self.echoes:
+                    value = f"CASE WHEN {quote_identifier(echo_column(name))} THEN NULL ELSE {value} END"
                 inner.append(f"{value} AS {self.typed(name)}")
                 if spec.type in (FieldType.DATE, FieldType.DATETIME, FieldType.YM):
                     inner.append(v)  # the fault tells a non-date from an impossible date by the text's shape
