@@ -117,7 +117,7 @@ def build(
     engine: Annotated[str | None, typer.Option(help=f"one of {', '.join(ENGINE_TYPES)} (default: settings)")] = None,
     as_json: AsJson = False,
 ) -> None:
-    """Compute every subject's indicators as of a day into a versioned snapshot (Parquet + index)."""
+    """Compute every subject's indicators as of a day into a versioned snapshot (Parquet + Arrow lookup files)."""
     with user_errors():
         settings = IndicatorSettings()
         day = _day(as_of)

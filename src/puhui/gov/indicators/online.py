@@ -1,4 +1,4 @@
-"""Single-subject reads: the latest snapshot through its SQLite index, or a computation for a past as-of.
+"""Single-subject reads: the latest snapshot through its Arrow lookup files, or a computation for a past as-of.
 
 ``SnapshotIndex`` maps the latest snapshot's Arrow files and answers one subject with a binary search and a
 one-row slice, in microseconds. ``subject_indicators`` is the one service function: the
