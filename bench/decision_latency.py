@@ -19,7 +19,6 @@ Baseline in the same run: ``GET /health`` of the bank at the same rate (the HTTP
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import secrets
@@ -34,6 +33,7 @@ from typing import Any
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the checkout, for its test support code
+from bench.gov_query import process_tree_cpu_seconds
 from tests.support.bank_acceptance import GROUPS, register_champion, resident_id
 
 from puhui.bank.gov_client.applicant import ApplicantAgent
@@ -76,28 +76,35 @@ def prepare(bank_url: str, gov_url: str, count: int, concurrency: int) -> list[s
     return ids
 
 
-async def open_loop(base_url: str, paths: list[tuple[str, str]], rate: float) -> dict[str, Any]:
-    """Send ``paths`` ((method, path)) at ``rate`` per second; latencies from each request's scheduled time."""
-    limits = httpx.Limits(max_connections=512, max_keepalive_connections=512)
-    async with httpx.AsyncClient(base_url=base_url, timeout=60, limits=limits) as client:
-        latencies: list[float] = []
-        statuses: dict[int, int] = {}
-        start = time.perf_counter() + 0.2
+def open_loop(base_url: str, paths: list[tuple[str, str]], rate: float, threads: int = 96) -> dict[str, Any]:
+    """Send ``paths`` ((method, path)) at ``rate`` per second; latencies from each request's scheduled time.
 
-        async def one(index: int, method: str, path: str) -> None:
-            scheduled = start + index / rate
-            delay = scheduled - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            try:
-                answer = await client.request(method, path)
-                statuses[answer.status_code] = statuses.get(answer.status_code, 0) + 1
-            except httpx.HTTPError:
-                statuses[0] = statuses.get(0, 0) + 1
-            latencies.append(time.perf_counter() - scheduled)
+    ``threads`` senders share the schedule (sender k sends requests k, k + threads, …), each on its own
+    keep-alive connection; a request whose sender is still busy leaves late, and its lateness counts."""
+    latencies: list[float] = [0.0] * len(paths)
+    statuses: list[int] = [0] * len(paths)
+    start = time.perf_counter() + 0.5
 
-        await asyncio.gather(*(one(i, method, path) for i, (method, path) in enumerate(paths)))
-        elapsed = time.perf_counter() - start
+    def sender(first: int) -> None:
+        with httpx.Client(base_url=base_url, timeout=60) as client:
+            for index in range(first, len(paths), threads):
+                scheduled = start + index / rate
+                delay = scheduled - time.perf_counter()
+                if delay > 0:
+                    time.sleep(delay)
+                method, path = paths[index]
+                try:
+                    statuses[index] = client.request(method, path).status_code
+                except httpx.HTTPError:
+                    statuses[index] = 0
+                latencies[index] = time.perf_counter() - scheduled
+
+    with ThreadPoolExecutor(threads) as pool:
+        list(pool.map(sender, range(threads)))
+    elapsed = max(start + i / rate + latency for i, latency in enumerate(latencies)) - start
+    counts: dict[int, int] = {}
+    for status in statuses:
+        counts[status] = counts.get(status, 0) + 1
     return {
         "requests": len(paths),
         "seconds": round(elapsed, 2),
@@ -106,7 +113,7 @@ async def open_loop(base_url: str, paths: list[tuple[str, str]], rate: float) ->
         "p99_ms": round(percentile(latencies, 0.99) * 1000, 1),
         "max_ms": round(max(latencies) * 1000, 1),
         "mean_ms": round(statistics.fmean(latencies) * 1000, 1),
-        "statuses": statuses,
+        "statuses": counts,
     }
 
 
@@ -141,10 +148,16 @@ def main() -> None:
                 began = time.perf_counter()
                 ids = prepare(bank.base_url, gov.base_url, count, arguments.prepare_concurrency)
                 prepared = time.perf_counter() - began
-                baseline = asyncio.run(open_loop(bank.base_url, [("GET", "/health")] * count, arguments.rate))
-                decisions = asyncio.run(
-                    open_loop(bank.base_url, [("POST", f"/v1/applications/{i}/decision") for i in ids], arguments.rate)
+                baseline = open_loop(bank.base_url, [("GET", "/health")] * count, arguments.rate)
+                assert bank.process is not None and gov.process is not None
+                cpu = (process_tree_cpu_seconds(bank.process.pid), process_tree_cpu_seconds(gov.process.pid))
+                decisions = open_loop(
+                    bank.base_url, [("POST", f"/v1/applications/{i}/decision") for i in ids], arguments.rate
                 )
+                cpu_ms = {
+                    "bank": round((process_tree_cpu_seconds(bank.process.pid) - cpu[0]) / count * 1000, 2),
+                    "government": round((process_tree_cpu_seconds(gov.process.pid) - cpu[1]) / count * 1000, 2),
+                }
                 recorded = httpx.get(
                     f"{bank.base_url}/v1/decisions", params={"limit": min(count, 10_000)}, timeout=60
                 ).json()
@@ -159,6 +172,8 @@ def main() -> None:
         "baseline_health": baseline,
         "decisions": decisions,
         "outcomes": recorded["counts"],
+        "server_cpu_ms_per_decision": cpu_ms,
+        "load_average_1m": round(os.getloadavg()[0], 1),
         "bank_internal_ms": {"p50": percentile(server, 0.5), "p99": percentile(server, 0.99)} if server else None,
         "p99_ratio_to_baseline": round(decisions["p99_ms"] / max(baseline["p99_ms"], 0.1), 1),
     }
@@ -173,6 +188,7 @@ def main() -> None:
             f"p99 {figures['p99_ms']:7.1f} ms  max {figures['max_ms']:7.1f} ms  statuses {figures['statuses']}"
         )
     print(f"outcomes {result['outcomes']}; inside the bank p50/p99 {result['bank_internal_ms']} ms")
+    print(f"server CPU per decision {cpu_ms} ms; load average {result['load_average_1m']}")
 
 
 if __name__ == "__main__":
