@@ -21,6 +21,7 @@ import datetime as dt
 import json
 import random
 import statistics
+import sys
 import time
 from pathlib import Path
 
@@ -65,6 +66,10 @@ def compute_seconds(engine_config: dict[str, str], lake: Path, as_of: dt.date) -
         return time.perf_counter() - started, {kind.value: table.num_rows for kind, table in tables.items()}
 
 
+def _progress(step: str, seconds: float) -> None:
+    print(f"{step}: {seconds:.2f} s", file=sys.stderr, flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--lake", type=Path, required=True, help="an ingested lake (PUHUI_HOME/gov/lake)")
@@ -79,15 +84,18 @@ def main() -> None:
     definitions = load_indicators()
     scans = source_scans(lake, as_of)
 
-    baseline = min(baseline_seconds(scans)[0] for _ in range(args.repeat))
-    _, source_rows, groups = baseline_seconds(scans)
-    refresh = min(compute_seconds({"type": "duckdb"}, lake, as_of)[0] for _ in range(args.repeat))
-    _, subjects = compute_seconds({"type": "duckdb"}, lake, as_of)
+    runs = [baseline_seconds(scans) for _ in range(args.repeat)]
+    baseline, source_rows, groups = min(runs)
+    _progress("baseline", baseline)
+    refreshes = [compute_seconds({"type": "duckdb"}, lake, as_of) for _ in range(args.repeat)]
+    refresh, subjects = min(refreshes, key=lambda r: r[0])
+    _progress("refresh", refresh)
     with create_engine({"type": "duckdb"}) as engine:
         root = args.out
         started = time.perf_counter()
         build_snapshot(engine, lake, root, definitions, as_of)
         build = time.perf_counter() - started
+    _progress("build", build)
     report: dict[str, object] = {
         "as_of": as_of.isoformat(),
         "indicators": len(definitions),
