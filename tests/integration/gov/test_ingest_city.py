@@ -75,14 +75,18 @@ def _is_person_name(spec: FieldSpec) -> bool:
 
 def _delivered_identifiers(city: Path) -> set[str]:
     """Every resident ID, credit code, phone number and person's name written into the deliveries (names: the
-    values of 姓名 fields that are 2–4 characters long — entity names share some of those columns)."""
+    values of 姓名 fields that are 2–4 characters long — entity names share some of those columns — less the
+    words that ordinary columns also carry on their own, such as the school grade 高一, which is a name too)."""
     catalog = load_catalog()
     manifest = json.loads((city / "deliveries" / "manifest.json").read_text())
     found: set[str] = set()
+    person_names: set[str] = set()
+    words: set[str] = set()
     for entry in manifest["files"]:
         spec = catalog.get(entry["dataset"])
         numbers = {f.name for f in spec.fields if f.type in (*IDENTIFIER_TYPES, FieldType.PHONE)}
         names = {f.name for f in spec.fields if _is_person_name(f)}
+        ordinary = {f.name for f in spec.fields if f.privacy is not PrivacyClass.DIRECT_IDENTIFIER}
         labels = {f.label.zh: f.name for f in spec.fields} | {f.name: f.name for f in spec.fields}
         path = city / "deliveries" / entry["path"]
         if path.suffix == ".parquet":
@@ -93,12 +97,16 @@ def _delivered_identifiers(city: Path) -> set[str]:
             text = path.read_bytes().decode(entry.get("encoding") or "utf-8", "replace").lstrip("\ufeff")
             rows = list(csv.DictReader(io.StringIO(text, newline="")))
         for row in rows:
-            for column, value in row.items():
-                field = labels.get(column)
-                text = str(value).strip().upper() if value is not None else ""
-                if (field in numbers and len(text) >= 7) or (field in names and 2 <= len(text) <= 4):
+            cells = {labels.get(c): str(v).strip().upper() for c, v in row.items() if v is not None}
+            own_names = {cells[f] for f in names if f in cells}
+            for field, text in cells.items():
+                if field in numbers and len(text) >= 7:
                     found.add(text)
-    return found
+                elif field in names and 2 <= len(text) <= 4:
+                    person_names.add(text)
+                elif field in ordinary and text not in own_names:
+                    words.add(text)
+    return found | (person_names - words)
 
 
 def _xlsx_rows(path: Path) -> list[dict[str, object]]:
