@@ -105,20 +105,22 @@ def _evolve(
     shock = np.zeros((n, months), dtype=bool)
     stress = np.empty((n, months), dtype=np.float32)
     remaining = np.where(rng.random(n) < hazard * 6, rng.geometric(1 / 6, n), 0)
-    severity = rng.uniform(0.6, 1.6, n)
-    noise = rng.normal(0, 0.55, n)
+    severity = rng.uniform(0.6, 1.6, n).astype(np.float32)
+    noise = rng.normal(0, 0.55, n).astype(np.float32)
     for month in range(months):
-        starts = (remaining == 0) & (rng.random(n) < hazard)
-        remaining = np.where(starts, rng.geometric(1 / 6, n), remaining)
-        severity = np.where(starts, rng.uniform(0.6, 1.6, n), severity)
+        starts = np.flatnonzero((remaining == 0) & (rng.random(n) < hazard))
+        remaining[starts] = rng.geometric(1 / 6, len(starts))
+        severity[starts] = rng.uniform(0.6, 1.6, len(starts))
         active = remaining > 0
         shock[:, month] = active
-        noise = 0.8 * noise + rng.normal(0, 0.33, n)
-        value = base + 1.9 * active * severity + noise
+        noise *= 0.8
+        noise += rng.standard_normal(n, dtype=np.float32) * np.float32(0.33)
+        value = base + noise
+        value[active] += np.float32(1.9) * severity[active]
         if common is not None:
             value += common[:, month]
         stress[:, month] = value
-        remaining = np.maximum(remaining - 1, 0)
+        remaining[active] -= 1
     return shock, stress
 
 

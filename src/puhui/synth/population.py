@@ -19,7 +19,7 @@ import pyarrow as pa
 from puhui.synth import reference as ref
 from puhui.synth.identifiers import mobile_numbers, resident_ids, unique_sequences
 from puhui.synth.params import CityParams
-from puhui.synth.rand import stream
+from puhui.synth.rand import stream, weighted_sample
 from puhui.synth.text import join, pick
 
 DAYS_PER_YEAR = 365.2425
@@ -522,7 +522,7 @@ def _occupation(
     )
     weight = np.where(college[candidates], 3.0, 1.0) * np.where(male[candidates], 1.8, 1.0)
     n_owners = min(len(candidates), round(params.n_companies / 1.08))
-    owners = rng.choice(candidates, n_owners, replace=False, p=weight / weight.sum())
+    owners = weighted_sample(rng, candidates, n_owners, weight)
     occupation[owners] = Occupation.OWNER
     return occupation
 

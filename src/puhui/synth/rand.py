@@ -17,4 +17,22 @@ def stream(seed: int, *names: str) -> np.random.Generator:
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, *words])))
 
 
-__all__ = ["stream"]
+def weighted_sample(
+    rng: np.random.Generator, candidates: np.ndarray, count: int, weight: np.ndarray | None = None
+) -> np.ndarray:
+    """``count`` distinct candidates (all when there are fewer), with probability ∝ ``weight``, sorted.
+
+    Efraimidis–Spirakis: each candidate draws ``u ** (1 / w)`` and the largest keys win — one pass over the
+    candidates, where NumPy's weighted sampling without replacement slows down with every pick.
+    """
+    count = min(int(count), len(candidates))
+    if count <= 0:
+        return np.asarray(candidates[:0])
+    if weight is None:
+        return np.sort(rng.choice(candidates, count, replace=False))
+    keys = np.log(rng.random(len(candidates))) / np.maximum(np.asarray(weight, dtype=float), 1e-300)
+    top = np.argpartition(-keys, count - 1)[:count]
+    return np.sort(np.asarray(candidates)[top])
+
+
+__all__ = ["stream", "weighted_sample"]

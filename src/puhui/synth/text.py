@@ -6,7 +6,7 @@ names and labels are gathered from small tables with ``take`` and joined element
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pyarrow as pa
@@ -42,7 +42,22 @@ def with_nulls(array: pa.Array, missing: np.ndarray | None) -> pa.Array:
     """``array`` with the rows where ``missing`` is true set to null."""
     if missing is None or not missing.any():
         return array
+    if array.offset == 0 and array.null_count == 0 and pa.types.is_string(array.type):
+        # set the validity bitmap directly instead of copying the strings through if_else
+        validity = pa.array(~np.asarray(missing, dtype=bool)).buffers()[1]
+        return pa.Array.from_buffers(array.type, len(array), [validity, *array.buffers()[1:]])
     return pc.if_else(pa.array(missing), pa.scalar(None, array.type), array)
+
+
+def by_distinct(values: np.ndarray, spell: Callable[[np.ndarray], pa.Array]) -> pa.Array:
+    """``spell(values)`` computed once per distinct value: dates and months repeat a lot in long series."""
+    values = np.asarray(values)
+    if len(values) < 50_000:
+        return spell(values)
+    distinct, inverse = np.unique(values, return_inverse=True)
+    if len(distinct) * 4 > len(values):
+        return spell(values)
+    return spell(distinct).take(pa.array(inverse.reshape(-1)))
 
 
 def pick(table: Sequence[str], index: np.ndarray) -> pa.StringArray:
@@ -142,6 +157,7 @@ def year_months(months: np.ndarray, style: str = "compact") -> pa.StringArray:
 
 __all__ = [
     "DATE_STYLES",
+    "by_distinct",
     "date_parts",
     "dates",
     "datetimes",

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from puhui.core.catalog import Catalog, DatasetSpec, DeliveryFormat, FieldType
+from puhui.core.catalog import Catalog, DatasetSpec, DeliveryFormat, Encoding, FieldType
 from puhui.synth.deliveries.context import DeliveryContext
 from puhui.synth.deliveries.faults import inject
 from puhui.synth.deliveries.generic import fill_field, generic_rows
@@ -119,8 +119,12 @@ def write_dataset(
         if spec.delivery.format is DeliveryFormat.PARQUET:
             rendered = {f.name: render_parquet(f, typed[f.name]) for f in spec.fields}
         else:
+            legacy = spec.delivery.encoding is not Encoding.UTF8
             rendered = {
-                f.name: apply_variants(f, render_text(f, typed[f.name], style), style, variant_rng) for f in spec.fields
+                f.name: apply_variants(
+                    f, render_text(f, typed[f.name], style), style, variant_rng, full_width=not legacy
+                )
+                for f in spec.fields
             }
         if not mapped:  # mappings make unique rows by construction; generic rows may repeat by chance
             rendered = _drop_exact_repeats(rendered)

@@ -13,7 +13,7 @@ import pyarrow.compute as pc
 
 from puhui.synth import reference as ref
 from puhui.synth.city import City
-from puhui.synth.rand import stream
+from puhui.synth.rand import stream, weighted_sample
 from puhui.synth.text import pick
 
 T = TypeVar("T")
@@ -135,11 +135,7 @@ def weighted_choice(
     rng: np.random.Generator, candidates: np.ndarray, count: int, weight: np.ndarray | None = None
 ) -> np.ndarray:
     """``count`` distinct candidates (all of them when there are fewer), with probability ∝ ``weight``."""
-    count = min(count, len(candidates))
-    if count <= 0:
-        return candidates[:0]
-    p = None if weight is None else weight / weight.sum()
-    return np.sort(rng.choice(candidates, count, replace=False, p=p))
+    return weighted_sample(rng, candidates, count, weight)
 
 
 __all__ = ["DeliveryContext", "weighted_choice"]

@@ -77,13 +77,13 @@ def render_text(spec: FieldSpec, values: pa.Array, style: Style) -> pa.StringArr
         return text.with_nulls(text.integers(values.fill_null(0).to_numpy(zero_copy_only=False)), missing)
     if kind is FieldType.DATE:
         days = values.fill_null(0).to_numpy(zero_copy_only=False).astype("datetime64[D]")
-        return text.with_nulls(text.dates(days, style.date), missing)
+        return text.with_nulls(text.by_distinct(days, lambda d: text.dates(d, style.date)), missing)
     if kind is FieldType.DATETIME:
         seconds = pc.cast(values.fill_null(0), pa.int64()).to_numpy(zero_copy_only=False).astype("datetime64[s]")
         return text.with_nulls(text.datetimes(seconds), missing)
     if kind is FieldType.YM:
         months = values.fill_null(0).to_numpy(zero_copy_only=False).astype("datetime64[D]").astype("datetime64[M]")
-        return text.with_nulls(text.year_months(months, style.year_month), missing)
+        return text.with_nulls(text.by_distinct(months, lambda m: text.year_months(m, style.year_month)), missing)
     if kind is FieldType.BOOL:
         yes, no = style.boolean
         return pc.if_else(values, yes, no)
@@ -110,40 +110,41 @@ def render_parquet(spec: FieldSpec, values: pa.Array) -> pa.Array:
     return values
 
 
-def apply_variants(spec: FieldSpec, column: pa.Array, style: Style, rng: np.random.Generator) -> pa.Array:
+def apply_variants(
+    spec: FieldSpec, column: pa.Array, style: Style, rng: np.random.Generator, *, full_width: bool = True
+) -> pa.Array:
     """Spell a few cells of a text column in a variant the contract allows, and missing optional values with the
-    department's placeholder."""
-    column = _spell_variants(spec, column, style, rng)
+    department's placeholder. ``full_width`` False keeps codes ASCII (legacy-encoded files stay cheap to write)."""
+    column = _spell_variants(spec, column, style, rng, full_width)
     if style.placeholder is not None and not spec.required and column.null_count:
         column = column.fill_null(style.placeholder)
     return column
 
 
-def _spell_variants(spec: FieldSpec, column: pa.Array, style: Style, rng: np.random.Generator) -> pa.Array:
+def _spell_variants(
+    spec: FieldSpec, column: pa.Array, style: Style, rng: np.random.Generator, full_width: bool
+) -> pa.Array:
     n = len(column)
     if style.variant_rate == 0 or n == 0 or spec.type not in (*IDENTIFIERS, FieldType.CODE):
         return column
-    chosen = rng.random(n) < style.variant_rate
+    chosen = (rng.random(n) < style.variant_rate) & column.is_valid().to_numpy(zero_copy_only=False)
     if not chosen.any():
         return column
-    how = rng.integers(0, 3, n)
+    rows = np.flatnonzero(chosen)
+    how = rng.integers(0, 3, len(rows))
+    values = column.take(pa.array(rows))
     if spec.type is FieldType.CODE:
         codes = list(spec.codes or {})
-        code_set = pa.array(codes, pa.string())
-        position = pc.index_in(column, value_set=code_set)
         wide = pa.array(["".join(FULL_WIDTH.get(ch, ch) for ch in code) for code in codes], pa.string())
-        variants = [
-            text.join(" ", column, " "),
-            wide.take(position.fill_null(0)),
-            pc.utf8_lower(column),
-        ]
+        position = pc.index_in(values, value_set=pa.array(codes, pa.string())).fill_null(0)
+        widened = wide.take(position) if full_width else text.join(" ", values, "")
+        spelled = [text.join(" ", values, " "), widened, pc.utf8_lower(values)]
     else:
-        variants = [text.join(" ", column, ""), text.join("", column, " "), pc.utf8_lower(column)]
-    result = column
-    for number, variant in enumerate(variants):
-        mask = pa.array(chosen & (how == number))
-        result = pc.if_else(pc.and_(mask, pc.is_valid(column)), variant, result)
-    return result
+        spelled = [text.join(" ", values, ""), text.join("", values, " "), pc.utf8_lower(values)]
+    variant = spelled[2]
+    for number in (1, 0):
+        variant = pc.if_else(pa.array(how == number), spelled[number], variant)
+    return pc.replace_with_mask(column, pa.array(chosen), variant)
 
 
 __all__ = [

@@ -16,9 +16,10 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from puhui.synth.deliveries.faults import ERROR_HANDLER
+from puhui.synth.deliveries.faults import ERROR_HANDLER, LONE_BYTE, LONE_BYTE_MARK
 
 FIXED_ZIP_TIME = (2020, 1, 1, 0, 0, 0)
+_LONE_BYTE_MARK_UTF8 = LONE_BYTE_MARK.encode("utf-8")
 
 
 class DeliveryWriter(Protocol):
@@ -62,7 +63,13 @@ class CsvWriter:
         buffer = io.BytesIO()
         pacsv.write_csv(table, buffer, pacsv.WriteOptions(include_header=False, quoting_style="needed"))
         data = buffer.getvalue()
-        self._file.write(data if self._encoding == "utf-8" else self._encode(data.decode("utf-8")))
+        if self._encoding == "utf-8":
+            self._file.write(data)
+        elif data.replace(_LONE_BYTE_MARK_UTF8, b"").isascii():
+            # ASCII is the same in GBK: only the marks of undecodable bytes need replacing
+            self._file.write(data.replace(_LONE_BYTE_MARK_UTF8, LONE_BYTE))
+        else:
+            self._file.write(self._encode(data.decode("utf-8")))
 
     def close(self) -> str:
         return self._file.close()

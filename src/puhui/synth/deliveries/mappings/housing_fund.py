@@ -43,6 +43,13 @@ def _rates(ctx: DeliveryContext, org: np.ndarray) -> np.ndarray:
 def personal_deposits(ctx: DeliveryContext, spec: DatasetSpec) -> Iterator[Rows]:
     fund = provident_fund(ctx.city)
     window = ctx.window
+    per_member = {
+        "resident_id": ctx.person_ids(fund.members),
+        "personal_account": personal_accounts(fund.members),
+        "name": ctx.person_names(fund.members),
+        "employer_account": employer_accounts(fund.employer),
+        "employer_name": ctx.org_names(fund.employer),
+    }
     for start in range(0, len(fund.members), MEMBERS_PER_CHUNK):
         rng = ctx.rng(spec.id, str(start))
         member, month = np.nonzero(fund.status[start : start + MEMBERS_PER_CHUNK] != NOT_DUE)
@@ -59,11 +66,7 @@ def personal_deposits(ctx: DeliveryContext, spec: DatasetSpec) -> Iterator[Rows]
         yield make_rows(
             person=person,
             when=month_start(window[month]),
-            resident_id=ctx.person_ids(person),
-            personal_account=personal_accounts(person),
-            name=ctx.person_names(person),
-            employer_account=employer_accounts(org),
-            employer_name=ctx.org_names(org),
+            **{name: column.take(pa.array(member)) for name, column in per_member.items()},
             deposit_month=window[month],
             deposit_base=fund.base[member],
             employer_rate=rate,

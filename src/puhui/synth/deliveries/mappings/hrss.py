@@ -121,18 +121,25 @@ def contributions(ctx: DeliveryContext, spec: DatasetSpec) -> Iterator[Rows]:
     """One row per member and month a pension contribution was due: what was due, what was paid and when."""
     enrolment = pension_enrolment(ctx.city)
     window = ctx.window
+    per_member = {
+        "resident_id": ctx.person_ids(enrolment.members),
+        "person_no": person_numbers(enrolment.members),
+        "employer_no": employer_numbers(enrolment.employer),
+        "employer_credit_code": _employer_fields(ctx, enrolment.employer)["employer_credit_code"],
+    }
     for start in range(0, len(enrolment.members), MEMBERS_PER_CHUNK):
         rng = ctx.rng(spec.id, str(start))
         block = slice(start, start + MEMBERS_PER_CHUNK)
         member, month = np.nonzero(enrolment.status[block] != NOT_DUE)
         member += start
-        yield _contribution_rows(ctx, spec, enrolment, member, month, window, rng)
+        yield _contribution_rows(ctx, spec, enrolment, per_member, member, month, window, rng)
 
 
 def _contribution_rows(
     ctx: DeliveryContext,
     spec: DatasetSpec,
     enrolment: Enrolment,
+    per_member: dict[str, pa.Array],
     member: np.ndarray,
     month: np.ndarray,
     window: np.ndarray,
@@ -155,10 +162,7 @@ def _contribution_rows(
     return make_rows(
         person=person,
         when=month_start(window[month]),
-        resident_id=ctx.person_ids(person),
-        person_no=person_numbers(person),
-        employer_no=employer_numbers(employer),
-        employer_credit_code=_employer_fields(ctx, employer)["employer_credit_code"],
+        **{name: column.take(pa.array(member)) for name, column in per_member.items()},
         insurance_type=code_where(spec, "insurance_type", np.zeros(len(member), dtype=int), ["110"]),
         contribution_month=window[month],
         payment_kind=code_where(spec, "payment_kind", kind, ["10", "21", "31"]),

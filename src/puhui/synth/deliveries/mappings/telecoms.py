@@ -38,6 +38,8 @@ class Subscribers:
     joined: np.ndarray
     postpaid: np.ndarray
     run: BillRun
+    resident_id: pa.Array  # per subscriber, taken row by row in the monthly series
+    phone: pa.Array
 
 
 def subscribers_of(ctx: DeliveryContext, provider: str) -> Subscribers:
@@ -60,7 +62,7 @@ def subscribers_of(ctx: DeliveryContext, provider: str) -> Subscribers:
         run = run_bills(ctx.rng(provider, "bills"), stress, billed, punctuality=3.6, fee_rate=0.0)
         years = np.minimum(rng.exponential(7, n), np.maximum(age - 13, 0.2))
         joined = ctx.params.window_start - (years * DAYS_PER_YEAR).astype("timedelta64[D]")
-        return Subscribers(person, plan, joined, rng.random(n) < 0.45, run)
+        return Subscribers(person, plan, joined, rng.random(n) < 0.45, run, ctx.person_ids(person), ctx.phones(person))
 
     return ctx.cached(f"{provider}.subscribers", build)
 
@@ -111,8 +113,8 @@ def payments(ctx: DeliveryContext, spec: DatasetSpec) -> Iterator[Rows]:
         yield make_rows(
             person=subs.person[rows],
             when=day,
-            resident_id=ctx.person_ids(subs.person[rows]),
-            phone=ctx.phones(subs.person[rows]),
+            resident_id=subs.resident_id.take(pa.array(rows)),
+            phone=subs.phone.take(pa.array(rows)),
             bill_month=window[month],
             amount_billed=run.billed[rows, month],
             amount_paid=topped,
@@ -140,8 +142,8 @@ def arrears(ctx: DeliveryContext, spec: DatasetSpec) -> Rows:
     return make_rows(
         person=subs.person[rows],
         when=stat,
-        resident_id=ctx.person_ids(subs.person[rows]),
-        phone=ctx.phones(subs.person[rows]),
+        resident_id=subs.resident_id.take(pa.array(rows)),
+        phone=subs.phone.take(pa.array(rows)),
         bill_month=window[month],
         arrears_amount=run.arrears[rows, month],
         months_overdue=overdue.astype(float),

@@ -19,7 +19,7 @@ from puhui.synth.deliveries.mappings._shared import code_where, month_start
 from puhui.synth.deliveries.rows import Rows, make_rows
 from puhui.synth.economy import OrgKind
 from puhui.synth.population import DAYS_PER_YEAR
-from puhui.synth.text import integers, join, year_months, zero_padded
+from puhui.synth.text import by_distinct, integers, join, year_months, zero_padded
 
 MONTHS_PER_CHUNK = 6
 RESTAURANT = "H62"
@@ -76,6 +76,9 @@ class Accounts:
     run: BillRun
     units: np.ndarray  # usage per month
     start_reading: np.ndarray
+    subject_id: pa.Array  # per account, taken row by row in the monthly series
+    account_no: pa.Array
+    account_digits: pa.Array  # the account's serial, the tail of every bill number
 
     @property
     def n(self) -> int:
@@ -124,7 +127,18 @@ def accounts_of(ctx: DeliveryContext, provider: str) -> Accounts:
         opened = ctx.params.window_start - (years * DAYS_PER_YEAR).astype("timedelta64[D]")
         opened = np.where(org >= 0, np.maximum(opened, established), opened)
         start_reading = np.round(rng.uniform(500, 30_000, n), 1)
-        return Accounts(person, org, opened, active, run, np.where(active, units, 0.0), start_reading)
+        return Accounts(
+            person,
+            org,
+            opened,
+            active,
+            run,
+            np.where(active, units, 0.0),
+            start_reading,
+            subject_id=ctx.subject_ids(person, org),
+            account_no=account_numbers(provider, np.arange(n)),
+            account_digits=zero_padded(np.arange(n), 9),
+        )
 
     return ctx.cached(f"{provider}.accounts", build)
 
@@ -227,8 +241,8 @@ def usage(ctx: DeliveryContext, spec: DatasetSpec) -> Iterator[Rows]:
             person=accounts.person[rows],
             org=accounts.org[rows],
             when=read_day,
-            subject_id=ctx.subject_ids(accounts.person[rows], accounts.org[rows]),
-            account_no=account_numbers(provider, rows),
+            subject_id=accounts.subject_id.take(pa.array(rows)),
+            account_no=accounts.account_no.take(pa.array(rows)),
             bill_month=window[month],
             read_date=read_day,
             previous_reading=np.round(current - units, 1),
@@ -237,13 +251,13 @@ def usage(ctx: DeliveryContext, spec: DatasetSpec) -> Iterator[Rows]:
             kwh=units,
             tariff_class=_customer_class(spec, classes, field="tariff_class"),
             amount_billed=accounts.run.billed[rows, month],
-            bill_no=_bill_numbers(window[month], rows),
+            bill_no=_bill_numbers(accounts, window[month], rows),
             read_status=code_where(spec, "read_status", status, ["正常", "估抄", "零电量", "异常"]),
         )
 
 
-def _bill_numbers(months: np.ndarray, rows: np.ndarray) -> pa.Array:
-    return join(year_months(months), zero_padded(rows, 9))
+def _bill_numbers(accounts: Accounts, months: np.ndarray, rows: np.ndarray) -> pa.Array:
+    return join(by_distinct(months, year_months), accounts.account_digits.take(pa.array(rows)))
 
 
 @mapping("power.payments", "water.payments", "gas.payments")
@@ -264,10 +278,10 @@ def payments(ctx: DeliveryContext, spec: DatasetSpec) -> Iterator[Rows]:
             person=accounts.person[rows],
             org=accounts.org[rows],
             when=paid_day,
-            subject_id=ctx.subject_ids(accounts.person[rows], accounts.org[rows]),
-            account_no=account_numbers(provider, rows),
+            subject_id=accounts.subject_id.take(pa.array(rows)),
+            account_no=accounts.account_no.take(pa.array(rows)),
             bill_month=window[month],
-            bill_no=_bill_numbers(window[month], rows),
+            bill_no=_bill_numbers(accounts, window[month], rows),
             amount_paid=run.paid[rows, month],
             late_fee_paid=run.late_fee[rows, month],
             late_charge_paid=run.late_fee[rows, month],
@@ -301,8 +315,8 @@ def arrears(ctx: DeliveryContext, spec: DatasetSpec) -> Rows:
         person=person,
         org=org,
         when=stat_day,
-        subject_id=ctx.subject_ids(person, org),
-        account_no=account_numbers(provider, rows),
+        subject_id=accounts.subject_id.take(pa.array(rows)),
+        account_no=accounts.account_no.take(pa.array(rows)),
         customer_name=ctx.subject_names(person, org),
         address=ctx.addresses(person, org),
         stat_month=window[month],
