@@ -14,7 +14,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from puhui.bank.db.tables import CustomerRow, DepositMonthRow, PastApplicationRow
@@ -42,13 +42,24 @@ class StoreOwnDataReader:
 
     def facts(self, subject_id: str, as_of: dt.date) -> dict[str, Any]:
         month = as_of.replace(day=1)
+        past = PastApplicationRow
+        earlier_loan = and_(past.subject_id == subject_id, past.approved.is_(True), past.applied_on < as_of)
+        known_default = and_(earlier_loan, past.defaulted.is_(True), past.default_known_on < as_of)
         with self._sessions() as session:
-            customer = session.get(CustomerRow, subject_id)
-            if customer is None or (customer.customer_since is not None and customer.customer_since > as_of):
+            # Two round trips on the decision path: the customer with their loan history, then their deposits.
+            found = session.execute(
+                select(
+                    CustomerRow.customer_since,
+                    select(func.count()).where(earlier_loan).scalar_subquery(),
+                    select(func.count()).where(known_default).scalar_subquery(),
+                ).where(CustomerRow.subject_id == subject_id)
+            ).first()
+            if found is None or (found[0] is not None and found[0] > as_of):
                 return {}
-            facts: dict[str, Any] = {}
-            if customer.customer_since is not None:
-                facts["bank.customer_months"] = months_between(customer.customer_since, as_of)
+            since, loans, defaults = found
+            facts: dict[str, Any] = {"bank.loans": int(loans), "bank.defaults": int(defaults)}
+            if since is not None:
+                facts["bank.customer_months"] = months_between(since, as_of)
             deposits = session.execute(
                 select(DepositMonthRow.month, DepositMonthRow.average_balance).where(
                     DepositMonthRow.subject_id == subject_id,
@@ -56,24 +67,11 @@ class StoreOwnDataReader:
                     DepositMonthRow.month < month,
                 )
             ).all()
-            recent = [balance for when, balance in deposits if when >= add_months(month, -6)]
-            if recent:  # no deposit history in the window is missing, not zero
-                facts["bank.deposit_avg_6m"] = (sum(recent, Decimal(0)) / len(recent)).quantize(Decimal("0.01"))
-            if deposits:
-                facts["bank.deposit_months_12m"] = sum(1 for _, balance in deposits if balance > 0)
-            known_default = and_(PastApplicationRow.defaulted.is_(True), PastApplicationRow.default_known_on < as_of)
-            loans, defaults = session.execute(
-                select(
-                    func.count(),
-                    func.coalesce(func.sum(case((known_default, 1), else_=0)), 0),
-                ).where(
-                    PastApplicationRow.subject_id == subject_id,
-                    PastApplicationRow.approved.is_(True),
-                    PastApplicationRow.applied_on < as_of,
-                )
-            ).one()
-            facts["bank.loans"] = int(loans)
-            facts["bank.defaults"] = int(defaults)
+        recent = [balance for when, balance in deposits if when >= add_months(month, -6)]
+        if recent:  # no deposit history in the window is missing, not zero
+            facts["bank.deposit_avg_6m"] = (sum(recent, Decimal(0)) / len(recent)).quantize(Decimal("0.01"))
+        if deposits:
+            facts["bank.deposit_months_12m"] = sum(1 for _, balance in deposits if balance > 0)
         return facts
 
 
