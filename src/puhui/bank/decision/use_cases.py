@@ -144,7 +144,7 @@ def decide_application(ctx: DecisionContext, application_id: str) -> Application
                 f"the applicant has not signed consent {stored.consent_id} yet", code="consent_pending"
             ) from None
         if refusal.code == CONSENT_SPENT:  # an earlier attempt was served but its answer lost: consent again
-            return _open_consent(ctx, application)
+            return _open_consent(ctx, application, replaces=stored.consent_id)
         return _store(ctx, stored, _without_consent(ctx, application), None, started)
     decision, shadow = _decide(ctx, application, received)
     return _store(ctx, stored, decision, received, started, shadow)
@@ -171,7 +171,8 @@ def purge_expired_indicators(ctx: DecisionContext) -> int:
     return purged
 
 
-def _open_consent(ctx: DecisionContext, application: Application) -> ApplicationState:
+def _open_consent(ctx: DecisionContext, application: Application, replaces: str = "") -> ApplicationState:
+    """Ask the government node for the application's consent (a new one when ``replaces`` was spent)."""
     request = ConsentRequest(
         subject_kind=application.subject_kind,
         subject_id=application.subject_id,
@@ -181,7 +182,8 @@ def _open_consent(ctx: DecisionContext, application: Application) -> Application
     )
     now = ctx.clock()
     try:
-        pending = ctx.gov.request_consent(request, idempotency_key=_key("consent", application.application_id))
+        key = _key("consent", application.application_id, replaces)
+        pending = ctx.gov.request_consent(request, idempotency_key=key)
     except UpstreamUnavailable:
         with ctx.uow() as uow:
             uow.applications.mark(application.application_id, ApplicationStatus.WAITING, now)
