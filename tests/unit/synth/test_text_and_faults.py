@@ -26,7 +26,11 @@ datasets:
     lawful_use: {class: allowed, reason: a test data set for the synthetic city}
     seed_row: 1
     fields:
-      - {name: resident_id, label: {zh: 身份证号, en: id}, type: resident_id, privacy: direct_identifier, required: true}
+      - name: resident_id
+        label: {zh: 身份证号, en: id}
+        type: resident_id
+        privacy: direct_identifier
+        required: true
       - {name: name, label: {zh: 姓名, en: name}, type: str, privacy: direct_identifier, required: true}
       - {name: day, label: {zh: 日期, en: day}, type: date, privacy: ordinary, required: true}
       - {name: amount, label: {zh: 金额, en: amount}, type: decimal, privacy: ordinary, unit: 元}
@@ -51,7 +55,8 @@ def test_decimals_are_exact_fixed_point() -> None:
 def _columns(n: int) -> dict[str, pa.Array]:
     from puhui.synth.identifiers import resident_ids
 
-    ids = resident_ids(np.full(n, 360502), np.datetime64("1980-01-01") + np.arange(n).astype("timedelta64[D]"), np.full(n, 11))
+    born = np.datetime64("1980-01-01") + np.arange(n).astype("timedelta64[D]")
+    ids = resident_ids(np.full(n, 360502), born, np.full(n, 11))
     return {
         "resident_id": ids,
         "name": pa.array([f"张{i}" for i in range(n)]),
