@@ -2,7 +2,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from puhui.core.errors import ValidationError
@@ -52,6 +52,9 @@ def test_equal_instalments_are_level_except_the_last(principal, rate, term):
 
 @given(principals, rates, terms)
 def test_the_methods_order_total_interest_as_their_balances_do(principal, rate, term):
+    # Below a yuan a month, fen rounding of the principal parts outweighs the balances' order (hypothesis found
+    # 1.82 vs 0.79 on a loan of a few yuan over 180 months); the order is a property of real loans.
+    assume(principal >= term)
     totals = {m: build_schedule(principal, rate, term, m).total_interest for m in RepaymentMethod}
     # Rounding each month to the fen can move a total by half a fen per month.
     slack = Decimal("0.005") * term
