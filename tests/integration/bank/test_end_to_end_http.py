@@ -21,7 +21,8 @@ from puhui.core.ids import SubjectKind
 from puhui.core.signing import load_private_key
 from tests.support.bank_acceptance import GROUPS, register_champion, resident_id
 
-pytestmark = pytest.mark.slow
+# The tests share one pair of nodes and build on each other (the last counts the earlier approvals): one worker.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("bank_e2e")]
 
 
 @pytest.fixture(scope="module")
