@@ -280,6 +280,9 @@ class BulkItemCreate(_In):
 class BulkQueryCreate(_In):
     purpose: Code
     items: Annotated[list[BulkItemCreate], Field(min_length=1, max_length=500)]
+    as_of: dt.date | None = Field(
+        default=None, description="a past cut-off date for every item (a bank replaying its history); default latest"
+    )
 
 
 class BulkResultPublic(BaseModel):

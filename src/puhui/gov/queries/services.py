@@ -193,8 +193,12 @@ def release_indicators_bulk(
     pseudonymizer: Pseudonymizer,
     actor: Actor,
     now: dt.datetime,
+    as_of: dt.date | None = None,
 ) -> list[BulkOutcome]:
-    """Many consented subjects in one call (in-loan monitoring); each item is served or refused on its own."""
+    """Many consented subjects in one call (in-loan monitoring, or a bank replaying its history ``as_of`` a past
+    day); each item is served or refused on its own."""
+    if as_of is not None and as_of > now.date():
+        raise ValidationError("the as-of date of a query cannot be in the future", code="as_of_in_future")
     if len(items) > MAX_BULK_ITEMS:
         raise PermissionDenied(f"at most {MAX_BULK_ITEMS} subjects per call", code="bulk_too_large")
     with uow:
@@ -206,7 +210,7 @@ def release_indicators_bulk(
     read: dict[int, IndicatorSet] = {}
     for (groups, lookback), entries in by_groups.items():
         subjects = [e.pseudonym for e in entries if e.pseudonym is not None]
-        sets = reader.read_many(subjects, groups, lookback_months=lookback)
+        sets = reader.read_many(subjects, groups, as_of=as_of, lookback_months=lookback)
         for entry in entries:
             read[id(entry)] = sets[entry.pseudonym or ""]
     with uow:

@@ -46,6 +46,7 @@ def query_many(
         pseudonymizer=node.pseudonymizer,
         actor=actor,
         now=node.now(),
+        as_of=body.as_of,
     )
     results = [BulkResultPublic.of(o) for o in outcomes]
     served = sum(r.served for r in results)
