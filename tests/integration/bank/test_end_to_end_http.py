@@ -121,6 +121,21 @@ def test_the_government_node_answers_a_replayed_query_as_of_a_past_day(nodes):
             assert received.as_of.isoformat() == expected
         except ValidationError as refused:
             assert refused.code == expected
+    items = []
+    for number in (8, 9):
+        subject = resident_id(number)
+        pending = client.request_consent(
+            ConsentRequest(SubjectKind.PERSON, subject, GROUPS, terms, f"B{number}"), idempotency_key=f"b-{number}"
+        )
+        nodes["applicant"].sign_consent(pending.consent_id, subject, "孙七")
+        items.append((pending.consent_id, subject))
+    answers = client.query_indicators_bulk(
+        items, GROUPS, purpose=terms.purpose, as_of=dt.date(2025, 5, 31), idempotency_key="bulk-1"
+    )
+    assert [a.received.as_of.isoformat() for a in answers] == ["2025-05-31", "2025-05-31"]
+    assert answers[0].received.values["court_dishonest_debtor_now"] is False
+    again = client.query_indicators_bulk(items[:1], GROUPS, purpose=terms.purpose, idempotency_key="bulk-2")
+    assert again[0].received is None and again[0].refusal == "frequency_exhausted"  # one use per consent
     client.close()
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import insert
 from puhui.bank.db.tables import CustomerRow, PastApplicationRow
 from puhui.bank.decision.use_cases import decide_application, submit_application
 from puhui.bank.models.registry import ModelStatus
-from puhui.bank.models.replay import replay_history
+from puhui.bank.models.replay import replay_as_of, replay_history
 from puhui.bank.models.trained import ModelProvider
 from puhui.bank.models.training import TrainingOptions, build_training_set, train_models
 from puhui.bank.models.use_cases import promote_model
@@ -66,9 +66,10 @@ def test_history_is_replayed_as_of_each_application_then_models_train_validate_a
     seed_history(bank)
     summary = replay_history(bank.ctx, bank.applicant.sign_consent, workers=4)
     assert (summary.replayed, summary.failed) == (540, 0)  # the approved 90 %
-    assert {q["as_of"] for q in bank.gov.queries} == {
-        (dt.date(2024, 1, 1) + dt.timedelta(days=int(i * 540 / 600))).isoformat() for i in range(600) if i % 10
-    }
+    applied = [dt.date(2024, 1, 1) + dt.timedelta(days=int(i * 540 / 600)) for i in range(600) if i % 10]
+    assert {q["as_of"] for q in bank.gov.queries} == {replay_as_of(day).isoformat() for day in applied}
+    assert all(replay_as_of(day) < day.replace(day=1) for day in applied)  # strictly before the month applied in
+    assert len({q["idempotency_key"] for q in bank.gov.queries}) == len({replay_as_of(day) for day in applied})
     assert replay_history(bank.ctx, bank.applicant.sign_consent).already == 540  # resumable: nothing twice
 
     data = build_training_set(bank.ctx, TrainingOptions())

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from puhui.bank.gov_client.model import ConsentRequest, PendingConsent, ReceivedIndicatorSet
+from puhui.bank.gov_client.model import BulkAnswer, ConsentRequest, PendingConsent, ReceivedIndicatorSet
 from puhui.bank.gov_client.transport import SignedTransport
 from puhui.core.errors import PuhuiError, UpstreamUnavailable
 from puhui.core.ids import SubjectKind
@@ -89,6 +89,33 @@ class HttpGovClient:
             body["as_of"] = as_of.isoformat()
         answer = self.calls.call("POST", "/v1/indicator-queries", body, idempotency_key=idempotency_key)
         return received_indicators(answer)
+
+    def query_indicators_bulk(
+        self,
+        items: Sequence[tuple[str, str]],
+        groups: Sequence[str],
+        *,
+        purpose: str,
+        as_of: dt.date | None = None,
+        idempotency_key: str,
+    ) -> list[BulkAnswer]:
+        """Many consented subjects in one call (at most 500), each served or refused on its own."""
+        body: dict[str, Any] = {
+            "purpose": purpose,
+            "items": [{"consent_id": c, "subject_id": s, "groups": list(groups)} for c, s in items],
+        }
+        if as_of is not None:
+            body["as_of"] = as_of.isoformat()
+        answer = self.calls.call("POST", "/v1/indicator-queries/bulk", body, idempotency_key=idempotency_key)
+        return [
+            BulkAnswer(
+                consent_id=str(result["consent_id"]),
+                received=received_indicators(result["release"]) if result.get("served") else None,
+                refusal=result.get("reason"),
+                message=result.get("message"),
+            )
+            for result in answer["results"]
+        ]
 
     def is_up(self) -> bool:
         try:

@@ -109,6 +109,7 @@ class FakeGovNode:
             ("POST", r"/v1/consent-requests", self._request_consent),
             ("GET", r"/v1/consents/(?P<consent_id>con_[0-9a-f]+)", self._institution_consent),
             ("POST", r"/v1/indicator-queries", self._query),
+            ("POST", r"/v1/indicator-queries/bulk", self._bulk),
             ("POST", r"/v1/identity/challenges", self._challenge),
             ("POST", r"/v1/identity/sessions", self._session),
             ("DELETE", r"/v1/identity/sessions/current", self._end_session),
@@ -151,7 +152,10 @@ class FakeGovNode:
         return httpx.Response(200, json=self._public(consent))
 
     def _query(self, request: httpx.Request, body: dict[str, Any]) -> httpx.Response:
-        institution = self._institution(request)
+        return self._serve(body, request)
+
+    def _serve(self, body: dict[str, Any], request: httpx.Request, checked: bool = False) -> httpx.Response:
+        institution = self._institution(request) if not checked else self._key_id(request)
         consent = self.consents.get(body["consent_id"])
         if consent is None:
             return _error(403, "consent_not_found", "no such consent")
@@ -187,6 +191,31 @@ class FakeGovNode:
                 "uses": consent.uses,
             },
         )
+
+    @staticmethod
+    def _key_id(request: httpx.Request) -> str:
+        return read_signed_headers(request.headers).key_id
+
+    def _bulk(self, request: httpx.Request, body: dict[str, Any]) -> httpx.Response:
+        self._institution(request)
+        results = []
+        for item in body["items"]:
+            one = httpx.Request("POST", request.url, headers=request.headers)
+            answer = self._serve({**item, "purpose": body["purpose"], "as_of": body.get("as_of")}, one, checked=True)
+            if answer.status_code == 200:
+                results.append({"consent_id": item["consent_id"], "served": True, "release": answer.json()})
+            else:
+                error = answer.json()
+                results.append(
+                    {
+                        "consent_id": item["consent_id"],
+                        "served": False,
+                        "reason": error["code"],
+                        "message": error["message"],
+                    }
+                )
+        served = sum(r["served"] for r in results)
+        return httpx.Response(200, json={"served": served, "refused": len(results) - served, "results": results})
 
     # -- applicant side -------------------------------------------------------------------------------------------
     def _challenge(self, _request: httpx.Request, body: dict[str, Any]) -> httpx.Response:

@@ -58,6 +58,16 @@ class ReceivedIndicatorSet:
     groups: Mapping[str, str]  # indicator name -> its group
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class BulkAnswer:
+    """One item of a bulk query: its indicators, or why the node refused it."""
+
+    consent_id: str
+    received: ReceivedIndicatorSet | None
+    refusal: str | None = None  # the node's machine-readable reason
+    message: str | None = None
+
+
 class GovGateway(Protocol):
     def request_consent(self, request: ConsentRequest, *, idempotency_key: str) -> PendingConsent: ...
 
@@ -74,6 +84,16 @@ class GovGateway(Protocol):
         as_of: dt.date | None = None,
         idempotency_key: str,
     ) -> ReceivedIndicatorSet: ...
+
+    def query_indicators_bulk(
+        self,
+        items: Sequence[tuple[str, str]],  # (consent id, subject id)
+        groups: Sequence[str],
+        *,
+        purpose: str,
+        as_of: dt.date | None = None,
+        idempotency_key: str,
+    ) -> list[BulkAnswer]: ...
 
 
 class OfflineGov:
@@ -98,5 +118,24 @@ class OfflineGov:
     ) -> ReceivedIndicatorSet:
         raise UpstreamUnavailable("this job runs without the government node")
 
+    def query_indicators_bulk(
+        self,
+        items: Sequence[tuple[str, str]],
+        groups: Sequence[str],
+        *,
+        purpose: str,
+        as_of: dt.date | None = None,
+        idempotency_key: str,
+    ) -> list[BulkAnswer]:
+        raise UpstreamUnavailable("this job runs without the government node")
 
-__all__ = ["ConsentRequest", "ConsentTerms", "GovGateway", "OfflineGov", "PendingConsent", "ReceivedIndicatorSet"]
+
+__all__ = [
+    "BulkAnswer",
+    "ConsentRequest",
+    "ConsentTerms",
+    "GovGateway",
+    "OfflineGov",
+    "PendingConsent",
+    "ReceivedIndicatorSet",
+]

@@ -1,15 +1,18 @@
 """Replay the bank's historical applications through the government node, point in time, under their consents.
 
 At bootstrap the bank has past applications and their outcomes but not the indicators the government node would
-have released for them. Each one is replayed: a consent is requested for its applicant, the applicant signs it,
-and the indicators are queried *as of the application date* — so a model never learns from what happened after
-the decision. What comes back is stored like any received indicators, for the consent's data life.
+have released for them. Each one is replayed: a consent is requested for its applicant and the applicant signs
+it; then the indicators are queried *as of the last day of the month before the application* — so a model never
+learns from what happened after the decision. The queries go in bulk, one call per month and up to 500
+applications (the node computes a past as-of once for many subjects). What comes back is stored like any
+received indicators, for the consent's data life.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -26,6 +29,7 @@ from puhui.core.ids import SubjectKind
 # (consent id, subject id, name) -> None: how the applicant signs (in production: they did, when they applied)
 SignConsent = Callable[[str, str, str], Any]
 Progress = Callable[[int, int], None]
+BULK_ITEMS = 500  # the most a bulk query takes
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -50,6 +54,11 @@ def training_population(min_months_observed: int) -> Any:
     return (PastApplicationRow.approved.is_(True)) & (PastApplicationRow.months_observed >= min_months_observed)
 
 
+def replay_as_of(applied_on: dt.date) -> dt.date:
+    """The cut-off a past application is replayed at: the end of the month before it (strictly earlier data)."""
+    return applied_on.replace(day=1) - dt.timedelta(days=1)
+
+
 def replay_history(
     ctx: DecisionContext,
     sign_consent: SignConsent,
@@ -60,16 +69,35 @@ def replay_history(
 ) -> ReplaySummary:
     """Replay every past application of the training population not replayed yet (resumable)."""
     pending, already = _pending(ctx, min_months_observed)
-    done, errors = 0, []
+    steps = len(pending) * 2
+    done_steps = 0
+    errors: list[str] = []
+    consented: list[tuple[_Past, str]] = []
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        for index, failure in enumerate(pool.map(lambda past: _replay_one(ctx, sign_consent, past), pending)):
-            if failure is None:
-                done += 1
+        for past, outcome in zip(
+            pending, pool.map(lambda past: _consent(ctx, sign_consent, past), pending), strict=True
+        ):
+            if outcome.startswith("con_"):
+                consented.append((past, outcome))
             else:
-                errors.append(failure)
+                errors.append(outcome)
+            done_steps += 1
             if progress is not None:
-                progress(index + 1, len(pending))
-    return ReplaySummary(done, already, len(errors), tuple(errors[:5]))
+                progress(done_steps, steps)
+    by_month: dict[dt.date, list[tuple[_Past, str]]] = defaultdict(list)
+    for past, consent_id in consented:
+        by_month[replay_as_of(past.applied_on)].append((past, consent_id))
+    stored = 0
+    for as_of, month in sorted(by_month.items()):
+        for start in range(0, len(month), BULK_ITEMS):
+            chunk = month[start : start + BULK_ITEMS]
+            ok, failed = _query_chunk(ctx, as_of, chunk)
+            stored += ok
+            errors.extend(failed)
+            done_steps += len(chunk)
+            if progress is not None:
+                progress(done_steps, steps)
+    return ReplaySummary(stored, already, len(pending) - stored, tuple(errors[:5]))
 
 
 def _pending(ctx: DecisionContext, min_months_observed: int) -> tuple[list[_Past], int]:
@@ -96,40 +124,55 @@ def _pending(ctx: DecisionContext, min_months_observed: int) -> tuple[list[_Past
     return pending, len(rows) - len(pending)
 
 
-def _replay_one(ctx: DecisionContext, sign_consent: SignConsent, past: _Past) -> str | None:
+def _consent(ctx: DecisionContext, sign_consent: SignConsent, past: _Past) -> str:
+    """The consent id of a signed consent for ``past``, or an error line."""
     try:
         request = ConsentRequest(past.subject_kind, past.subject_id, ctx.groups, ctx.consent_terms, past.application_id)
         pending = ctx.gov.request_consent(request, idempotency_key=f"replay-consent-{past.application_id}")
         sign_consent(pending.consent_id, past.subject_id, past.name)
-        received = ctx.gov.query_indicators(
-            pending.consent_id,
-            past.subject_kind,
-            past.subject_id,
-            ctx.groups,
-            purpose=ctx.consent_terms.purpose,
-            as_of=past.applied_on,
-            idempotency_key=f"replay-query-{past.application_id}",
-        )
     except PuhuiError as err:
         return f"{past.application_id}: {err.code}: {err.message}"
-    if received.as_of > past.applied_on:
-        return f"{past.application_id}: the node answered as of {received.as_of}, after the application"
-    now = ctx.clock()
-    with ctx.uow() as uow:
-        uow.indicators.add(
-            ReceivedIndicators(
-                application_id=past.application_id,
-                subject_id=past.subject_id,
-                consent_id=received.consent_id,
-                as_of=received.as_of,
-                values=received.values,
-                versions=received.versions,
-                received_at=now,
-                keep_until=now + dt.timedelta(days=ctx.consent_terms.data_life_days),
-            )
+    return pending.consent_id
+
+
+def _query_chunk(ctx: DecisionContext, as_of: dt.date, chunk: list[tuple[_Past, str]]) -> tuple[int, list[str]]:
+    try:
+        answers = ctx.gov.query_indicators_bulk(
+            [(consent_id, past.subject_id) for past, consent_id in chunk],
+            ctx.groups,
+            purpose=ctx.consent_terms.purpose,
+            as_of=as_of,
+            idempotency_key=f"replay-{as_of}-{chunk[0][0].application_id}",
         )
+    except PuhuiError as err:
+        return 0, [f"{past.application_id}: {err.code}: {err.message}" for past, _ in chunk]
+    now = ctx.clock()
+    errors = []
+    stored = 0
+    with ctx.uow() as uow:
+        for (past, _consent_id), answer in zip(chunk, answers, strict=True):
+            received = answer.received
+            if received is None:
+                errors.append(f"{past.application_id}: {answer.refusal}: {answer.message}")
+                continue
+            if received.as_of > as_of:
+                errors.append(f"{past.application_id}: the node answered as of {received.as_of}, not {as_of}")
+                continue
+            uow.indicators.add(
+                ReceivedIndicators(
+                    application_id=past.application_id,
+                    subject_id=past.subject_id,
+                    consent_id=received.consent_id,
+                    as_of=received.as_of,
+                    values=received.values,
+                    versions=received.versions,
+                    received_at=now,
+                    keep_until=now + dt.timedelta(days=ctx.consent_terms.data_life_days),
+                )
+            )
+            stored += 1
         uow.commit()
-    return None
+    return stored, errors
 
 
-__all__ = ["ReplaySummary", "SignConsent", "replay_history", "training_population"]
+__all__ = ["ReplaySummary", "SignConsent", "replay_as_of", "replay_history", "training_population"]
