@@ -145,12 +145,21 @@ def train_models(
     if data.labels[train].min() == data.labels[train].max():
         raise ValidationError("the training period holds only goods or only bads: nothing to learn from")
     names = sorted({name for row in data.rows for name in model_fact_names(row)})
-    sample = _Sample(data, train, infer_kinds(data.rows, names), validation_from, options)
+    train_rows = [row for row, keep in zip(data.rows, train, strict=True) if keep]
+    informative = [name for name in names if _varies(row.get(name) for row in train_rows)]
+    sample = _Sample(data, train, infer_kinds(data.rows, informative), validation_from, options)
     stamp = ctx.clock().strftime("%Y%m%d%H%M%S")
-    leaf = max(10, int(train.sum()) // 40)  # large leaves for a small history
+    rows = int(train.sum())
+    small = rows < 5_000  # a young portfolio: few bads, so shallow trees on large leaves
+    gbm = GbmModel(
+        n_estimators=200 if small else 300,
+        num_leaves=4 if small else 15,
+        min_child_samples=max(20, rows // 20) if small else 100,
+        random_state=options.seed,
+    )
     candidates: list[tuple[str, Any]] = [
         ("scorecard", WoeScorecard(min_bin_size=0.05, max_n_bins=6, min_iv=0.02)),
-        ("lightgbm", GbmModel(n_estimators=300, min_child_samples=leaf, random_state=options.seed)),
+        ("lightgbm", gbm),
     ]
     versions, notes = [], []
     for kind, estimator in candidates:
@@ -241,6 +250,17 @@ def _train_one(
         uow.models.add(ModelVersion(version, kind, ModelStatus.REGISTERED, artifact, model.features, metrics, now, now))
         uow.commit()
     return TrainedVersion(version, kind, metrics, report_path)
+
+
+def _varies(values: Any) -> bool:
+    """A feature a model can learn from: at least two different values seen in training (missing is no value)."""
+    seen: set[str] = set()
+    for value in values:
+        if value is not None:
+            seen.add(str(value))
+            if len(seen) > 1:
+                return True
+    return False
 
 
 def _metrics(
