@@ -10,7 +10,6 @@ import io
 import json
 import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import openpyxl
@@ -33,8 +32,14 @@ _DATETIME = re.compile(r"^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$")
 _YM = re.compile(r"^(\d{4})-?(\d{2})$")
 
 
+_HALF_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
+_SURROGATE = re.compile("[\udc80-\udcff]")
+_INT = re.compile(r"-?\d+")
+_DECIMAL = re.compile(r"-?\d+(\.\d+)?")
+
+
 def half_width(value: str) -> str:
-    return value.translate({code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)})
+    return value.translate(_HALF_WIDTH)
 
 
 @dataclass(frozen=True)
@@ -58,24 +63,21 @@ def check_value(field: FieldSpec, raw: str) -> str | None:
     value = raw.strip()
     kind = field.type
     if kind in (FieldType.RESIDENT_ID, FieldType.CREDIT_CODE, FieldType.SUBJECT_ID):
+        number = half_width(value).upper()
         try:
             if kind is FieldType.RESIDENT_ID:
-                ResidentId.parse(value)
+                ResidentId(number)
             elif kind is FieldType.CREDIT_CODE:
-                CreditCode.parse(value)
+                CreditCode(number)
             else:
-                parse_subject_id(value)
+                parse_subject_id(number)
         except InvalidIdentifier:
             return "bad_checksum"
         return None
     if kind is FieldType.INT:
-        return None if re.fullmatch(r"-?\d+", value) else "wrong_type"
+        return None if _INT.fullmatch(value) else "wrong_type"
     if kind is FieldType.DECIMAL:
-        try:
-            Decimal(value)
-        except InvalidOperation:
-            return "wrong_type"
-        return None if re.fullmatch(r"-?\d+(\.\d+)?", value) else "wrong_type"
+        return None if _DECIMAL.fullmatch(value) else "wrong_type"
     if kind is FieldType.DATE:
         for pattern in _DATE_PATTERNS:
             match = pattern.fullmatch(value)
@@ -130,11 +132,35 @@ def _rows_of(path: Path, spec: DatasetSpec, encoding: str) -> tuple[list[str], l
     return table.column_names, [list(r) for r in zip(*columns, strict=True)] if columns else []
 
 
-def check_delivery(root: Path, catalog: Catalog) -> tuple[dict[str, int], list[Problem]]:
+def _column_problems(field: FieldSpec, column: list[str | None]) -> dict[int, str]:
+    """Row index -> fault kind for one column; each distinct value is judged once (series repeat values a lot)."""
+    verdicts: dict[str | None, str | None] = {}
+    for value in set(column):
+        if value is not None and _SURROGATE.search(value):
+            verdicts[value] = "undecodable"
+        elif value is None or value.strip() in PLACEHOLDERS:
+            verdicts[value] = "missing_required" if field.required else None
+        else:
+            verdicts[value] = check_value(field, value)
+    flagged = {value: kind for value, kind in verdicts.items() if kind is not None}
+    if not flagged:
+        return {}
+    return {row: flagged[value] for row, value in enumerate(column) if value in flagged}
+
+
+@dataclass
+class Report:
+    counts: dict[str, int]  # data rows by path
+    problems: list[Problem]
+    identifier_cells: int  # resident IDs and credit codes checked
+
+
+def check_delivery(root: Path, catalog: Catalog) -> Report:
     """Every file of ``root/deliveries``: row counts by path, and every row that breaks the catalog."""
     manifest = json.loads((root / "deliveries" / "manifest.json").read_text(encoding="utf-8"))
     counts: dict[str, int] = {}
     problems: list[Problem] = []
+    identifier_cells = 0
     for entry in manifest["files"]:
         spec = catalog.get(entry["dataset"])
         path = root / "deliveries" / entry["path"]
@@ -146,24 +172,18 @@ def check_delivery(root: Path, catalog: Catalog) -> tuple[dict[str, int], list[P
         seen: set[tuple[str | None, ...]] = set()
         for number, row in enumerate(rows, start=1):
             key = tuple(row)
-            found: list[tuple[str, str]] = []
             if key in seen:
-                found.append(("", "duplicate"))
+                problems.append(Problem(entry["path"], number, "", "duplicate"))
             seen.add(key)
-            for field, raw in zip(fields, row, strict=True):
-                if raw is not None and any(0xDC80 <= ord(ch) <= 0xDCFF for ch in raw):
-                    found.append((field.name, "undecodable"))
-                    continue
-                if raw is None or (raw.strip() in PLACEHOLDERS and not (field.required and raw.strip())):
-                    if field.required:
-                        found.append((field.name, "missing_required"))
-                    continue
-                kind = check_value(field, raw)
-                if kind is not None:
-                    found.append((field.name, kind))
-            for name, kind in found:
-                problems.append(Problem(entry["path"], number, name, kind))
-    return counts, problems
+        columns = list(zip(*rows, strict=True)) if rows else [() for _ in fields]
+        for field, column in zip(fields, columns, strict=True):
+            if field.type in (FieldType.RESIDENT_ID, FieldType.CREDIT_CODE, FieldType.SUBJECT_ID):
+                identifier_cells += sum(
+                    1 for value in column if value is not None and value.strip() not in PLACEHOLDERS
+                )
+            for row, kind in _column_problems(field, list(column)).items():
+                problems.append(Problem(entry["path"], row + 1, field.name, kind))
+    return Report(counts, problems, identifier_cells)
 
 
-__all__ = ["Problem", "check_delivery", "check_value"]
+__all__ = ["Problem", "Report", "check_delivery", "check_value"]

@@ -41,7 +41,12 @@ datasets:
 def test_dates_in_every_contract_spelling() -> None:
     day = np.array(["2024-03-07"], dtype="datetime64[D]")
     assert [text.dates(day, style)[0].as_py() for style in text.DATE_STYLES] == [
-        "2024-03-07", "20240307", "2024-3-7", "2024/3/7", "2024年3月7日", "2024-3-7 0:00:00",
+        "2024-03-07",
+        "20240307",
+        "2024-3-7",
+        "2024/3/7",
+        "2024年3月7日",
+        "2024-3-7 0:00:00",
     ]
     assert text.year_months(np.array(["2025-11"], dtype="datetime64[M]"))[0].as_py() == "202511"
     assert text.datetimes(np.array(["2025-01-02T03:04:05"], dtype="datetime64[s]"))[0].as_py() == "2025-01-02 03:04:05"

@@ -65,7 +65,7 @@ class CsvWriter:
         data = buffer.getvalue()
         if self._encoding == "utf-8":
             self._file.write(data)
-        elif data.replace(_LONE_BYTE_MARK_UTF8, b"").isascii():
+        elif _ascii_but_marks(table):
             # ASCII is the same in GBK: only the marks of undecodable bytes need replacing
             self._file.write(data.replace(_LONE_BYTE_MARK_UTF8, LONE_BYTE))
         else:
@@ -73,6 +73,18 @@ class CsvWriter:
 
     def close(self) -> str:
         return self._file.close()
+
+
+def _ascii_but_marks(table: pa.Table) -> bool:
+    """Whether every text cell is ASCII apart from the marks standing for undecodable bytes."""
+    for column in table.columns:
+        if not pa.types.is_string(column.type) or column.null_count == len(column):
+            continue
+        if pc.all(pc.string_is_ascii(column)).as_py() is not False:
+            continue
+        if pc.all(pc.string_is_ascii(pc.replace_substring(column, LONE_BYTE_MARK, ""))).as_py() is False:
+            return False
+    return True
 
 
 def _quote(value: str) -> str:
@@ -101,21 +113,14 @@ class ParquetWriter:
                 use_dictionary=self._dictionary,
             )
         elif table.schema != self._schema:
-            # a column became text in this chunk only (a fault): keep one schema for the whole file
-            assert self._schema is not None
-            table = pa.table(
-                {name: _to_type(table[name], self._schema.field(name).type) for name in table.column_names}
-            )
+            # faults never change a Parquet column's type (``faults._kinds_for``): all chunks share the schema
+            raise ValueError(f"chunk schema {table.schema} differs from the file's {self._schema}")
         self._writer.write_table(table, row_group_size=1 << 20)
 
     def close(self) -> str:
         if self._writer is not None:
             self._writer.close()
         return hashlib.sha256(self._path.read_bytes()).hexdigest()
-
-
-def _to_type(column: pa.ChunkedArray, target: pa.DataType) -> pa.ChunkedArray:
-    return column if column.type == target else pc.cast(column, target)
 
 
 class XlsxWriter:

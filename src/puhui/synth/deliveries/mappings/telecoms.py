@@ -59,7 +59,7 @@ def subscribers_of(ctx: DeliveryContext, provider: str) -> Subscribers:
         months = len(ctx.window)
         billed = np.round(fee[:, None] * np.exp(rng.normal(0, 0.15, (n, months))), 2)
         stress = ctx.window_stress("person")[person]
-        run = run_bills(ctx.rng(provider, "bills"), stress, billed, punctuality=3.6, fee_rate=0.0)
+        run = run_bills(ctx.rng(provider, "bills"), stress, billed, punctuality=4.2, fee_rate=0.0)
         years = np.minimum(rng.exponential(7, n), np.maximum(age - 13, 0.2))
         joined = ctx.params.window_start - (years * DAYS_PER_YEAR).astype("timedelta64[D]")
         return Subscribers(person, plan, joined, rng.random(n) < 0.45, run, ctx.person_ids(person), ctx.phones(person))
