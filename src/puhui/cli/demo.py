@@ -11,6 +11,7 @@ approval rate, the limit and rate distributions and the top reasons are printed.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
 import os
 import secrets
@@ -97,7 +98,21 @@ def _run(root: Path, persons: int, seed: int, count: int, workers: int, quiet: b
         "--json",
     )
     as_of = json.loads((city / "deliveries" / "manifest.json").read_text(encoding="utf-8"))["as_of"]
-    step("政务数据入湖 ingest the deliveries", "gov", "ingest", str(city / "deliveries"), "--json", env=gov_env)
+    # The city delivers its whole history at once (a backfill). Stamped as received on the day it arrived, no
+    # past as-of could see it; stamped as received before the history starts, a past as-of sees each record by
+    # its event date — what a platform that had been running all along would have had.
+    backfill = dt.date.fromisoformat(as_of).replace(day=1)
+    received_at = backfill.replace(year=backfill.year - 6).isoformat() + "T00:00:00+08:00"
+    step(
+        "政务数据入湖 ingest the deliveries (history as a backfill)",
+        "gov",
+        "ingest",
+        str(city / "deliveries"),
+        "--received-at",
+        received_at,
+        "--json",
+        env=gov_env,
+    )
     step("脱敏指标 build the indicators", "gov", "indicators", "build", "--as-of", as_of, env=gov_env)
     with gov_node(gov_home, token, {"PUHUI_GOV_INDICATOR_READER": LAKE_READER}) as gov:
         groups = [g["name"] for g in httpx.get(f"{gov.base_url}/v1/indicator-groups", timeout=10).json()]
