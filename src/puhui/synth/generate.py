@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -38,8 +39,18 @@ def total_steps(catalog: Catalog) -> int:
     return len(catalog) + 3
 
 
+def default_workers(params: CityParams) -> int:
+    """Two processes for a large city on a machine with two cores or more; one for small (test) cities."""
+    return 1 if params.persons < 100_000 else max(1, min(2, os.cpu_count() or 1))
+
+
 def generate_city(
-    params: CityParams, out: Path, *, catalog: Catalog | None = None, progress: Progress | None = None
+    params: CityParams,
+    out: Path,
+    *,
+    catalog: Catalog | None = None,
+    progress: Progress | None = None,
+    workers: int | None = None,
 ) -> CityOutput:
     catalog = catalog or load_catalog()
     report = progress or (lambda _what, _steps: None)
@@ -50,7 +61,12 @@ def generate_city(
     context = DeliveryContext(city)
     deliveries = out / "deliveries"
     files, bad_rows = write_deliveries(
-        context, catalog, deliveries, params.bad_rate, on_dataset=lambda spec: report(spec.id, 1)
+        context,
+        catalog,
+        deliveries,
+        params.bad_rate,
+        on_dataset=lambda spec: report(spec.id, 1),
+        workers=default_workers(params) if workers is None else workers,
     )
     _write_manifest(params, catalog, files, deliveries)
     from puhui.synth.bank import write_bank
@@ -85,4 +101,4 @@ def bad_rows_csv(rows: list[BadRow]) -> str:
     return buffer.getvalue()
 
 
-__all__ = ["CityOutput", "Progress", "bad_rows_csv", "generate_city", "total_steps"]
+__all__ = ["CityOutput", "Progress", "bad_rows_csv", "default_workers", "generate_city", "total_steps"]

@@ -37,10 +37,13 @@ def write_truth(city: City, root: Path, bad_rows: list[BadRow]) -> None:
     window = city.params.window
     for label, ids, state in (("persons", persons.resident_id, ps), ("organisations", orgs.credit_code, os_)):
         n = len(ids)
+        # the subject column is dictionary-encoded: one ID string per subject, not one per month
         table = pa.table(
             {
-                "subject_id": ids.take(pa.array(np.repeat(np.arange(n), months))),
-                "month": year_months(np.tile(window, n)),
+                "subject_id": pa.DictionaryArray.from_arrays(
+                    pa.array(np.repeat(np.arange(n, dtype=np.int32), months)), ids
+                ),
+                "month": year_months(window).take(pa.array(np.tile(np.arange(months), n))),
                 "shock": state.shock[:, -months:].reshape(-1),
                 "stress": state.stress[:, -months:].reshape(-1),
             }

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Callable, Iterable, Iterator
+import multiprocessing
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -150,28 +151,92 @@ def write_dataset(
     return delivered, bad
 
 
+# CPU seconds each provider's deliveries take in the 1.2 M-person city (measured): the biggest go first, so two
+# workers finish together. Providers not listed are small.
+PROVIDER_COST = {
+    "hrss": 60,
+    "power": 50,
+    "water": 50,
+    "mobile": 30,
+    "tax": 30,
+    "gas": 22,
+    "housing_fund": 15,
+    "telecom": 10,
+    "unicom": 8,
+    "health": 8,
+    "public_security": 8,
+    "finance": 6,
+    "education": 6,
+    "market": 6,
+    "court": 5,
+    "natural_resources": 4,
+    "civil_affairs": 4,
+}
+
+# The context the worker processes inherit when they are forked (set just before the pool starts).
+_SHARED: tuple[DeliveryContext, Catalog] | None = None
+
+
+def _write_provider(job: tuple[str, Path, float]) -> tuple[str, list[DeliveredFile], list[BadRow]]:
+    provider, root, bad_rate = job
+    assert _SHARED is not None
+    ctx, catalog = _SHARED
+    files: list[DeliveredFile] = []
+    bad: list[BadRow] = []
+    for spec in sorted((d for d in catalog if d.provider == provider), key=lambda d: d.id):
+        delivered, faults = write_dataset(ctx, spec, root, bad_rate)
+        files.append(delivered)
+        bad.extend(faults)
+    ctx.forget(provider + ".")
+    return provider, files, bad
+
+
 def write_deliveries(
     ctx: DeliveryContext,
     catalog: Catalog,
     root: Path,
     bad_rate: float,
     on_dataset: Callable[[DatasetSpec], None] | None = None,
+    workers: int = 1,
 ) -> tuple[list[DeliveredFile], list[BadRow]]:
+    """Every catalog data set's delivery, provider by provider; with ``workers`` > 1, providers are written by
+    forked processes in parallel (the output does not depend on how many: each data set draws from its own
+    named streams and writes its own file)."""
+    global _SHARED
+    providers = sorted({d.provider for d in catalog}, key=lambda p: (-PROVIDER_COST.get(p, 1), p))
+    jobs = [(provider, root, bad_rate) for provider in providers]
     files: list[DeliveredFile] = []
     bad: list[BadRow] = []
-    ordered: Iterable[DatasetSpec] = sorted(catalog, key=lambda d: d.id)
-    current_provider = None
-    for spec in ordered:
-        if spec.provider != current_provider:
-            if current_provider is not None:
-                ctx.forget(current_provider + ".")
-            current_provider = spec.provider
-        delivered, faults = write_dataset(ctx, spec, root, bad_rate)
-        files.append(delivered)
+
+    def collect(provider: str, done: list[DeliveredFile], faults: list[BadRow]) -> None:
+        files.extend(done)
         bad.extend(faults)
         if on_dataset is not None:
-            on_dataset(spec)
+            for spec in sorted((d for d in catalog if d.provider == provider), key=lambda d: d.id):
+                on_dataset(spec)
+
+    _SHARED = (ctx, catalog)
+    try:
+        if workers <= 1:
+            for job in jobs:
+                collect(*_write_provider(job))
+        else:
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                for result in pool.imap_unordered(_write_provider, jobs):
+                    collect(*result)
+    finally:
+        _SHARED = None
+    files.sort(key=lambda f: f.dataset)
+    bad.sort(key=lambda b: (b.path, b.row))
     return files, bad
 
 
-__all__ = ["BadRow", "DeliveredFile", "delivered_at", "delivery_path", "write_dataset", "write_deliveries"]
+__all__ = [
+    "PROVIDER_COST",
+    "BadRow",
+    "DeliveredFile",
+    "delivered_at",
+    "delivery_path",
+    "write_dataset",
+    "write_deliveries",
+]

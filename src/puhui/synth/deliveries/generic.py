@@ -8,6 +8,7 @@ capacity and willingness to pay, so even a generically filled data set carries s
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import numpy as np
 import pyarrow as pa
@@ -18,6 +19,7 @@ from puhui.synth import reference as ref
 from puhui.synth.deliveries.context import DeliveryContext, weighted_choice
 from puhui.synth.deliveries.rows import Rows, make_rows
 from puhui.synth.economy import OrgKind, OrgStatus
+from puhui.synth.latent import LatentState
 from puhui.synth.population import DAYS_PER_YEAR, Occupation
 from puhui.synth.text import integers, join, pick
 
@@ -316,32 +318,40 @@ def _polarity_weight(
     return np.ones(len(stress))
 
 
+def _draw(
+    ctx: DeliveryContext,
+    spec: DatasetSpec,
+    rng: np.random.Generator,
+    rules: tuple[tuple[str, str, float], ...],
+    default: tuple[str, float],
+    population_of: Callable[[DeliveryContext, str], np.ndarray],
+    state: LatentState,
+    minimum: int,
+) -> np.ndarray:
+    """Subjects from the population the first matching rule names, weighted by the list's polarity."""
+    population, share = default
+    for pattern, candidate, candidate_share in rules:
+        if re.search(pattern, spec.name.en.lower()):
+            population, share = candidate, candidate_share
+            break
+    pool = population_of(ctx, population)
+    weight = _polarity_weight(spec, state.stress[pool, -1], state.capacity[pool], state.willingness[pool])
+    return weighted_choice(rng, pool, max(minimum, round(len(pool) * share)), weight)
+
+
 def generic_rows(ctx: DeliveryContext, spec: DatasetSpec) -> Rows:
     """Rows about the population a data set's name points to (1 % of adults / 5 % of businesses by default)."""
     rng = ctx.rng(spec.id, "generic-rows")
-    title = spec.name.en.lower()
     persons = np.zeros(0, dtype=np.int64)
     orgs = np.zeros(0, dtype=np.int64)
     if spec.subject in (SubjectScope.PERSON, SubjectScope.BOTH):
-        population, share = "adult", 0.01
-        for pattern, candidate, candidate_share in _PERSON_POPULATIONS:
-            if re.search(pattern, title):
-                population, share = candidate, candidate_share
-                break
-        pool = _person_population(ctx, population)
-        state = ctx.city.person_state
-        weight = _polarity_weight(spec, state.stress[pool, -1], state.capacity[pool], state.willingness[pool])
-        persons = weighted_choice(rng, pool, round(len(pool) * share), weight)
+        persons = _draw(
+            ctx, spec, rng, _PERSON_POPULATIONS, ("adult", 0.01), _person_population, ctx.city.person_state, 0
+        )
     if spec.subject in (SubjectScope.ENTERPRISE, SubjectScope.BOTH):
-        population, share = "market", 0.05
-        for pattern, candidate, candidate_share in _ORG_POPULATIONS:
-            if re.search(pattern, title):
-                population, share = candidate, candidate_share
-                break
-        pool = _org_population(ctx, population)
-        state = ctx.city.organisation_state
-        weight = _polarity_weight(spec, state.stress[pool, -1], state.capacity[pool], state.willingness[pool])
-        orgs = weighted_choice(rng, pool, max(1, round(len(pool) * share)), weight)
+        orgs = _draw(
+            ctx, spec, rng, _ORG_POPULATIONS, ("market", 0.05), _org_population, ctx.city.organisation_state, 1
+        )
     person = np.concatenate([persons, np.full(len(orgs), -1)])
     org = np.concatenate([np.full(len(persons), -1), orgs])
     when = ctx.days_in_window(rng, len(person))

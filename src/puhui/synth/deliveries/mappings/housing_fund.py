@@ -21,7 +21,7 @@ from puhui.synth.economy import OrgKind, OrgStatus
 from puhui.synth.text import join, pick, year_months, zero_padded
 
 LOAN_RATE = 2.85  # five-year-plus provident-fund loan rate since May 2025, percent a year
-MEMBERS_PER_CHUNK = 150_000
+MEMBERS_PER_CHUNK = 100_000
 
 
 def personal_accounts(person: np.ndarray) -> pa.Array:

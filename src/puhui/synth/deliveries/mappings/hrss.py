@@ -20,7 +20,7 @@ from puhui.synth.population import Occupation
 from puhui.synth.text import join, zero_padded
 
 EMPLOYER_RATE, PERSONAL_RATE, INDIVIDUAL_RATE = 16.0, 8.0, 20.0
-MEMBERS_PER_CHUNK = 150_000
+MEMBERS_PER_CHUNK = 100_000
 # Yearly personal contribution to residents' medical insurance (Jiangxi, yuan), by insurance year.
 RESIDENT_MEDICAL = {2024: 380.0, 2025: 400.0, 2026: 400.0, 2027: 400.0}
 

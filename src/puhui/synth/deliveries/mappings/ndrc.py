@@ -3,6 +3,8 @@ licences and penalties — gathered from the other departments' outcomes and fro
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pyarrow as pa
 
@@ -35,6 +37,16 @@ def subject_kinds(ctx: DeliveryContext, spec: DatasetSpec, person: np.ndarray, o
 
 def _legal_rep(ctx: DeliveryContext, person: np.ndarray, org: np.ndarray) -> pa.Array:
     return null_unless(person < 0, ctx.person_names(np.maximum(ctx.legal_reps(org), 0)))
+
+
+def subject_fields(ctx: DeliveryContext, spec: DatasetSpec, person: np.ndarray, org: np.ndarray) -> dict[str, Any]:
+    """The 行政相对人 block every list of the platform opens with: name, kind, code and legal representative."""
+    return {
+        "subject_name": ctx.subject_names(person, org),
+        "subject_kind": subject_kinds(ctx, spec, person, org),
+        "subject_id": ctx.subject_ids(person, org),
+        "legal_rep": _legal_rep(ctx, person, org),
+    }
 
 
 @mapping("ndrc.black_list")
@@ -75,10 +87,7 @@ def black_list(ctx: DeliveryContext, spec: DatasetSpec) -> Rows:
         person=person,
         org=org,
         when=listed,
-        subject_name=ctx.subject_names(person, org),
-        subject_kind=subject_kinds(ctx, spec, person, org),
-        subject_id=ctx.subject_ids(person, org),
-        legal_rep=_legal_rep(ctx, person, org),
+        **subject_fields(ctx, spec, person, org),
         list_type=code_where(
             spec,
             "list_type",
@@ -138,10 +147,7 @@ def red_list(ctx: DeliveryContext, spec: DatasetSpec) -> Rows:
         person=person,
         org=org,
         when=listed,
-        subject_name=ctx.subject_names(person, org),
-        subject_kind=subject_kinds(ctx, spec, person, org),
-        subject_id=ctx.subject_ids(person, org),
-        legal_rep=_legal_rep(ctx, person, org),
+        **subject_fields(ctx, spec, person, org),
         list_category=code_where(spec, "list_category", np.zeros(n, dtype=int), ["2"]),
         honour_name=honour,
         listed_reason=join("获评", honour),
@@ -221,10 +227,7 @@ def admin_licences(ctx: DeliveryContext, spec: DatasetSpec) -> Rows:
     return make_rows(
         org=chosen,
         when=decided,
-        subject_name=ctx.org_names(chosen),
-        subject_kind=subject_kinds(ctx, spec, person, chosen),
-        subject_id=ctx.org_codes(chosen),
-        legal_rep=ctx.person_names(o.legal_rep[chosen]),
+        **subject_fields(ctx, spec, person, chosen),
         decision_doc_name=join(pick([row[0] for row in LICENCES], licence), "准予许可决定书"),
         decision_doc_no=document_numbers("余许", year_of(decided), np.arange(n) + 1),
         licence_category=code_where(
@@ -279,10 +282,7 @@ def admin_penalties(ctx: DeliveryContext, spec: DatasetSpec) -> Rows:
         person=person,
         org=org,
         when=decided,
-        subject_name=ctx.subject_names(person, org),
-        subject_kind=subject_kinds(ctx, spec, person, org),
-        subject_id=ctx.subject_ids(person, org),
-        legal_rep=_legal_rep(ctx, person, org),
+        **subject_fields(ctx, spec, person, org),
         decision_doc_no=document_numbers("余市监处罚", year_of(decided), np.arange(n) + 1),
         violation_type=pick([v[0] for v in VIOLATIONS], violation),
         violation_facts=join("当事人", pick([v[0] for v in VIOLATIONS], violation), ",事实清楚"),

@@ -21,7 +21,7 @@ from puhui.synth.economy import OrgKind
 from puhui.synth.population import DAYS_PER_YEAR
 from puhui.synth.text import by_distinct, integers, join, year_months, zero_padded
 
-MONTHS_PER_CHUNK = 6
+MONTHS_PER_CHUNK = 4
 RESTAURANT = "H62"
 
 
