@@ -42,6 +42,7 @@ from puhui.core.indicators import (
 from puhui.gov.indicators.lake import (
     BATCH_COLUMN,
     CITY_TIME,
+    LINEAGE_COLUMNS,
     RECEIVED_COLUMN,
     ROW_COLUMN,
     SUBJECT_COLUMN,
@@ -192,22 +193,34 @@ def _known_by(table: ir.Table, dataset: DatasetSpec, kind: SubjectKind | None, a
     return predicates
 
 
-def _latest_first(table: ir.Table, order_by: str | None) -> list[ir.Value]:
-    """Newest first; receipt order then row order break ties, so every engine picks the same row."""
-    keys = [ibis.desc(table[order_by])] if order_by else []
-    return [*keys, ibis.desc(table[RECEIVED_COLUMN]), ibis.desc(table[BATCH_COLUMN]), ibis.desc(table[ROW_COLUMN])]
+def _latest_key(rows: ir.Table, order_by: str | None) -> ir.StructValue:
+    """What "latest" means, as one value to maximize: ``order_by`` (a missing value ranks last), then receipt
+    order, then row order, so every engine picks the same row. Every row has a distinct key."""
+    fields: dict[str, ir.Value] = {}
+    if order_by is not None:
+        fields["_has_order"] = rows[order_by].notnull()
+        fields["_order"] = rows[order_by]
+    fields["_received"] = rows[RECEIVED_COLUMN]
+    fields["_batch"] = rows[BATCH_COLUMN]
+    fields["_row"] = rows[ROW_COLUMN]
+    return ibis.struct(fields)
 
 
-def _keep_latest(table: ir.Table, partition: Sequence[str], order_by: str | None) -> ir.Table:
-    rank = ibis.row_number().over(group_by=[table[c] for c in partition], order_by=_latest_first(table, order_by))
-    return table.mutate(_rank=rank).filter(lambda t: t._rank == 0).drop("_rank")
+def _latest_versions(rows: ir.Table, record_key: Sequence[str], columns: Sequence[str]) -> ir.Table:
+    """Only the latest received version of each record: one grouped arg-max per subject and record key, which
+    costs a hash aggregation where a window would sort the data set."""
+    keys = [SUBJECT_COLUMN, *record_key]
+    kept = [c for c in dict.fromkeys([*columns, *LINEAGE_COLUMNS]) if c not in keys]
+    version = ibis.struct({c: rows[c] for c in kept})
+    latest = rows.group_by(keys).aggregate(_version=version.argmax(_latest_key(rows, None)))
+    return latest.select(*keys, **{c: latest["_version"][c] for c in kept})
 
 
 def _raw_name(indicator: Indicator) -> str:
     return f"_raw_{indicator.id}"
 
 
-def _aggregate(rows: ir.Table, indicator: Indicator, keep: ir.BooleanValue) -> ir.Value:
+def _aggregate(rows: ir.Table, indicator: Indicator, dataset: DatasetSpec, keep: ir.BooleanValue) -> ir.Value:
     measure = indicator.measure
     column = rows[measure.column] if measure.column else None
     match measure.aggregate:
@@ -227,28 +240,33 @@ def _aggregate(rows: ir.Table, indicator: Indicator, keep: ir.BooleanValue) -> i
         case Aggregate.FIRST_DATE:
             assert column is not None
             return column.min(where=keep)
-    raise DefinitionError(f"{indicator.id}: {measure.aggregate.value} is not a grouped aggregate")  # pragma: no cover
+        case Aggregate.LATEST:
+            assert column is not None
+            return column.argmax(_latest_key(rows, measure.order_by or dataset.event_date), where=keep)
+    raise DefinitionError(f"{indicator.id}: unknown measure {measure.aggregate.value}")  # pragma: no cover
+
+
+def _read_columns(dataset: DatasetSpec, indicators: Sequence[Indicator]) -> list[str]:
+    """Every column the indicators read, with the event date their windows use."""
+    columns = [c for i in indicators for c in i.source.columns]
+    if dataset.event_date is not None:
+        columns.append(dataset.event_date)
+    return list(dict.fromkeys(columns))
 
 
 def _dataset_results(
     table: ir.Table, dataset: DatasetSpec, indicators: Sequence[Indicator], as_of: AsOf
 ) -> list[ir.Table]:
-    """Raw per-subject values of every indicator over one data set's point-in-time rows, as few tables as
-    possible: one grouped aggregation per distinct ``latest_per``, one window per ``latest`` measure."""
+    """Raw per-subject values of every indicator over one data set's point-in-time rows: one grouped
+    aggregation with a conditional aggregate per indicator (``latest`` measures as arg-max), one per distinct
+    ``latest_per`` (a data set rarely has two)."""
     results: list[ir.Table] = []
     by_versioning: dict[tuple[str, ...], list[Indicator]] = defaultdict(list)
     for indicator in indicators:
-        if indicator.measure.aggregate is Aggregate.LATEST:
-            rows = table.filter(_row_filter(table, indicator, dataset, as_of))
-            order_by = indicator.measure.order_by or dataset.event_date
-            latest = _keep_latest(rows, [SUBJECT_COLUMN], order_by)
-            assert indicator.measure.column is not None
-            results.append(latest.select(SUBJECT_COLUMN, **{_raw_name(indicator): latest[indicator.measure.column]}))
-        else:
-            by_versioning[indicator.source.latest_per].append(indicator)
+        by_versioning[indicator.source.latest_per].append(indicator)
     for latest_per, members in by_versioning.items():
-        rows = _keep_latest(table, [SUBJECT_COLUMN, *latest_per], None) if latest_per else table
-        metrics = {_raw_name(i): _aggregate(rows, i, _row_filter(rows, i, dataset, as_of)) for i in members}
+        rows = _latest_versions(table, latest_per, _read_columns(dataset, members)) if latest_per else table
+        metrics = {_raw_name(i): _aggregate(rows, i, dataset, _row_filter(rows, i, dataset, as_of)) for i in members}
         results.append(rows.group_by(SUBJECT_COLUMN).aggregate(**metrics))
     return results
 
