@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Self, cast
 
-from sqlalchemy import Table, delete, func, insert, select, update
+from sqlalchemy import Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -26,6 +26,19 @@ from puhui.core.schedule import RepaymentMethod
 APPLICATIONS = cast(Table, ApplicationRow.__table__)
 DECISIONS = cast(Table, DecisionRow.__table__)
 RECEIVED = cast(Table, ReceivedIndicatorsRow.__table__)
+
+# The decision path's statements, built once with bound parameters: building and hashing a statement per call
+# costs more CPU than the database takes to run it.
+_APPLICATION_BY_ID = select(APPLICATIONS).where(APPLICATIONS.c.application_id == bindparam("key"))
+_DECISION_BY_ID = select(DECISIONS).where(DECISIONS.c.application_id == bindparam("key"))
+_APPLICATION_INSERT = insert(APPLICATIONS)
+_DECISION_INSERT = insert(DECISIONS)
+_RECEIVED_INSERT = insert(RECEIVED)
+_MARK = update(APPLICATIONS).where(APPLICATIONS.c.application_id == bindparam("key"))
+_MARK_STATUS = _MARK.values(
+    status=bindparam("new_status"), updated_at=bindparam("at"), attempts=APPLICATIONS.c.attempts + 1
+)
+_MARK_STATUS_AND_CONSENT = _MARK_STATUS.values(consent_id=bindparam("new_consent_id"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,42 +66,37 @@ class ApplicationRepository:
         self.session = session
 
     def get(self, application_id: str) -> StoredApplication | None:
-        row = self.session.execute(select(APPLICATIONS).where(APPLICATIONS.c.application_id == application_id)).first()
+        row = self.session.execute(_APPLICATION_BY_ID, {"key": application_id}).first()
         return None if row is None else _application(row)
 
     def add(self, application: Application, at: dt.datetime) -> None:
-        statement = insert(APPLICATIONS).values(
-            application_id=application.application_id,
-            subject_kind=application.subject_kind.value,
-            subject_id=application.subject_id,
-            product=application.product,
-            amount=application.amount,
-            term_months=application.term_months,
-            method=application.method.value if application.method else None,
-            applied_on=application.applied_on,
-            status=ApplicationStatus.RECEIVED.value,
-            attempts=0,
-            received_at=at,
-            updated_at=at,
-        )
+        values = {
+            "application_id": application.application_id,
+            "subject_kind": application.subject_kind.value,
+            "subject_id": application.subject_id,
+            "product": application.product,
+            "amount": application.amount,
+            "term_months": application.term_months,
+            "method": application.method.value if application.method else None,
+            "applied_on": application.applied_on,
+            "status": ApplicationStatus.RECEIVED.value,
+            "attempts": 0,
+            "received_at": at,
+            "updated_at": at,
+        }
         try:
-            self.session.execute(statement)
+            self.session.execute(_APPLICATION_INSERT, values)
         except IntegrityError:
             raise Conflict(f"application {application.application_id} exists", code="application_exists") from None
 
     def mark(
         self, application_id: str, status: ApplicationStatus, at: dt.datetime, consent_id: str | None = None
     ) -> None:
-        values: dict[str, Any] = {
-            "status": status.value,
-            "updated_at": at,
-            "attempts": APPLICATIONS.c.attempts + 1,
-        }
-        if consent_id is not None:
-            values["consent_id"] = consent_id
-        self.session.execute(
-            update(APPLICATIONS).where(APPLICATIONS.c.application_id == application_id).values(**values)
-        )
+        values: dict[str, Any] = {"key": application_id, "new_status": status.value, "at": at}
+        if consent_id is None:
+            self.session.execute(_MARK_STATUS, values)
+        else:
+            self.session.execute(_MARK_STATUS_AND_CONSENT, {**values, "new_consent_id": consent_id})
 
     def waiting(self, limit: int = 100) -> list[StoredApplication]:
         rows = self.session.scalars(
@@ -105,32 +113,32 @@ class DecisionRepository:
         self.session = session
 
     def get(self, application_id: str) -> DecisionRecord | None:
-        row = self.session.execute(select(DECISIONS).where(DECISIONS.c.application_id == application_id)).first()
+        row = self.session.execute(_DECISION_BY_ID, {"key": application_id}).first()
         return None if row is None else _decision(row)
 
     def add(self, record: DecisionRecord) -> None:
-        statement = insert(DECISIONS).values(
-            application_id=record.application_id,
-            outcome=record.outcome.value,
-            limit_amount=record.limit,
-            annual_rate=record.annual_rate,
-            grade=record.grade,
-            pd=record.pd,
-            points=record.points,
-            ruleset=record.ruleset,
-            ruleset_digest=record.ruleset_digest,
-            model_version=record.model_version,
-            indicator_versions=dict(record.indicator_versions),
-            indicators_as_of=record.indicators_as_of,
-            findings=record.findings,
-            reasons=record.reasons,
-            offer=record.offer,
-            shadow=record.shadow,
-            decided_at=record.decided_at,
-            latency_ms=record.latency_ms,
-        )
+        values = {
+            "application_id": record.application_id,
+            "outcome": record.outcome.value,
+            "limit_amount": record.limit,
+            "annual_rate": record.annual_rate,
+            "grade": record.grade,
+            "pd": record.pd,
+            "points": record.points,
+            "ruleset": record.ruleset,
+            "ruleset_digest": record.ruleset_digest,
+            "model_version": record.model_version,
+            "indicator_versions": dict(record.indicator_versions),
+            "indicators_as_of": record.indicators_as_of,
+            "findings": record.findings,
+            "reasons": record.reasons,
+            "offer": record.offer,
+            "shadow": record.shadow,
+            "decided_at": record.decided_at,
+            "latency_ms": record.latency_ms,
+        }
         try:
-            self.session.execute(statement)
+            self.session.execute(_DECISION_INSERT, values)
         except IntegrityError:
             raise Conflict(f"application {record.application_id} is decided already", code="decided") from None
 
@@ -151,16 +159,17 @@ class IndicatorRepository:
 
     def add(self, received: ReceivedIndicators) -> None:
         self.session.execute(
-            insert(RECEIVED).values(
-                application_id=received.application_id,
-                subject_id=received.subject_id,
-                consent_id=received.consent_id,
-                as_of=received.as_of,
-                values=dict(received.values),
-                versions=dict(received.versions),
-                received_at=received.received_at,
-                keep_until=received.keep_until,
-            )
+            _RECEIVED_INSERT,
+            {
+                "application_id": received.application_id,
+                "subject_id": received.subject_id,
+                "consent_id": received.consent_id,
+                "as_of": received.as_of,
+                "values": dict(received.values),
+                "versions": dict(received.versions),
+                "received_at": received.received_at,
+                "keep_until": received.keep_until,
+            },
         )
 
     def for_application(self, application_id: str) -> ReceivedIndicators | None:

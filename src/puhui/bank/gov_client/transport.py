@@ -12,6 +12,7 @@ node's answer, raised as the matching ``PuhuiError`` with the node's machine-rea
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -31,6 +32,7 @@ from puhui.core.errors import (
 from puhui.core.signing import sign_request
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
+_PLAIN_PATH = re.compile(r"/?[A-Za-z0-9_.~/-]*")  # a path httpx sends as it is (no query, nothing to escape)
 RETRY_STATUSES = frozenset({502, 503, 504})
 ERROR_BY_STATUS: dict[int, type[PuhuiError]] = {
     400: ValidationError,
@@ -85,7 +87,7 @@ class SignedTransport:
             if signed:
                 if self.private_key is None or self.key_id is None:
                     raise ValueError("this transport has no institution key to sign with")
-                url_path = self.http.build_request(method, path).url.raw_path.decode()
+                url_path = self._signed_path(path)
                 signature = sign_request(
                     self.private_key, self.key_id, method, url_path, content, timestamp=int(self.clock())
                 )
@@ -112,6 +114,12 @@ class SignedTransport:
             f"the government node did not answer {method} {path}: {type(last).__name__}: {last}",
             code="gov_unavailable",
         )
+
+    def _signed_path(self, path: str) -> str:
+        """The path (with its query) exactly as the request will carry it, which the signature covers."""
+        if _PLAIN_PATH.fullmatch(path):  # nothing to escape: the client's base path followed by the path
+            return self.http.base_url.raw_path.decode().rstrip("/") + "/" + path.lstrip("/")
+        return self.http.build_request("GET", path).url.raw_path.decode()
 
 
 def _error(response: httpx.Response) -> PuhuiError:

@@ -14,7 +14,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, bindparam, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from puhui.bank.db.tables import CustomerRow, DepositMonthRow, PastApplicationRow
@@ -30,6 +30,30 @@ OWN_FACT_LABELS: dict[str, Text] = {
 }
 
 
+def _own_data_statements() -> tuple[Any, Any]:
+    """The two statements of ``facts``, built once with bound parameters (``subject``, ``as_of``, ``since``,
+    ``until``): building them per decision cost more CPU than running them."""
+    past = PastApplicationRow
+    subject = bindparam("subject", type_=CustomerRow.subject_id.type)
+    as_of = bindparam("as_of", type_=past.applied_on.type)
+    earlier_loan = and_(past.subject_id == subject, past.approved.is_(True), past.applied_on < as_of)
+    known_default = and_(earlier_loan, past.defaulted.is_(True), past.default_known_on < as_of)
+    customer = select(
+        CustomerRow.customer_since,
+        select(func.count()).where(earlier_loan).scalar_subquery(),
+        select(func.count()).where(known_default).scalar_subquery(),
+    ).where(CustomerRow.subject_id == subject)
+    deposits = select(DepositMonthRow.month, DepositMonthRow.average_balance).where(
+        DepositMonthRow.subject_id == subject,
+        DepositMonthRow.month >= bindparam("since", type_=DepositMonthRow.month.type),
+        DepositMonthRow.month < bindparam("until", type_=DepositMonthRow.month.type),
+    )
+    return customer, deposits
+
+
+_CUSTOMER_WITH_LOANS, _DEPOSITS = _own_data_statements()
+
+
 def months_between(start: dt.date, end: dt.date) -> int:
     return (end.year - start.year) * 12 + end.month - start.month - (end.day < start.day)
 
@@ -42,31 +66,17 @@ class StoreOwnDataReader:
 
     def facts(self, subject_id: str, as_of: dt.date) -> dict[str, Any]:
         month = as_of.replace(day=1)
-        past = PastApplicationRow
-        earlier_loan = and_(past.subject_id == subject_id, past.approved.is_(True), past.applied_on < as_of)
-        known_default = and_(earlier_loan, past.defaulted.is_(True), past.default_known_on < as_of)
         with self._sessions() as session:
             # Two round trips on the decision path: the customer with their loan history, then their deposits.
-            found = session.execute(
-                select(
-                    CustomerRow.customer_since,
-                    select(func.count()).where(earlier_loan).scalar_subquery(),
-                    select(func.count()).where(known_default).scalar_subquery(),
-                ).where(CustomerRow.subject_id == subject_id)
-            ).first()
+            found = session.execute(_CUSTOMER_WITH_LOANS, {"subject": subject_id, "as_of": as_of}).first()
             if found is None or (found[0] is not None and found[0] > as_of):
                 return {}
             since, loans, defaults = found
             facts: dict[str, Any] = {"bank.loans": int(loans), "bank.defaults": int(defaults)}
             if since is not None:
                 facts["bank.customer_months"] = months_between(since, as_of)
-            deposits = session.execute(
-                select(DepositMonthRow.month, DepositMonthRow.average_balance).where(
-                    DepositMonthRow.subject_id == subject_id,
-                    DepositMonthRow.month >= add_months(month, -12),
-                    DepositMonthRow.month < month,
-                )
-            ).all()
+            window = {"subject": subject_id, "since": add_months(month, -12), "until": month}
+            deposits = session.execute(_DEPOSITS, window).all()
         recent = [balance for when, balance in deposits if when >= add_months(month, -6)]
         if recent:  # no deposit history in the window is missing, not zero
             facts["bank.deposit_avg_6m"] = (sum(recent, Decimal(0)) / len(recent)).quantize(Decimal("0.01"))

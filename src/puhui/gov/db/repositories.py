@@ -35,6 +35,52 @@ def _insert_ignoring_conflicts(connection: sa.Connection, table: sa.Table) -> An
     return dialect.insert(table).on_conflict_do_nothing()
 
 
+# The statements every indicator query runs, built once with bound parameters: building and hashing a statement
+# per call costs more CPU than SQLite takes to run it (SQLAlchemy reuses the compiled form by the cache key, which
+# a prebuilt statement computes once).
+_INSTITUTION_BY_ID = sa.select(t.institutions).where(t.institutions.c.id == sa.bindparam("institution_id"))
+_CONSENT_BY_ID = sa.select(t.consents).where(t.consents.c.id == sa.bindparam("consent_id"))
+_NONCE_INSERTS = {
+    name: dialect.insert(t.request_nonces).on_conflict_do_nothing().returning(t.request_nonces.c.nonce)
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+_ACCESS_INSERT = t.data_accesses.insert()
+_METERED_INSERT = t.metered_queries.insert()
+_AUDIT_INSERT = t.audit_records.insert()
+_AUDIT_HEAD_FOR_UPDATE = (
+    sa.select(t.audit_head.c.seq, t.audit_head.c.hash).where(t.audit_head.c.id == 1).with_for_update()
+)
+_AUDIT_HEAD_MOVE = (
+    t.audit_head.update()
+    .where(t.audit_head.c.id == 1)
+    .values(seq=sa.bindparam("new_seq"), hash=sa.bindparam("new_hash"))
+)
+
+
+def _consent_use_statement() -> sa.Update:
+    c = t.consents.c
+    now, period_key = sa.bindparam("now", type_=c.starts_at.type), sa.bindparam("period_key", type_=c.period_key.type)
+    return (
+        t.consents.update()
+        .where(
+            c.id == sa.bindparam("consent_id"),
+            c.status == ConsentStatus.ACTIVE.value,
+            c.starts_at <= now,
+            c.expires_at > now,
+            sa.or_(c.period_key.is_(None), c.period_key != period_key, c.period_uses < c.frequency_count),
+        )
+        .values(
+            uses=c.uses + 1,
+            period_uses=sa.case((c.period_key == period_key, c.period_uses + 1), else_=1),
+            period_key=period_key,
+        )
+        .returning(c.uses)
+    )
+
+
+_CONSENT_USE = _consent_use_statement()
+
+
 class SqlInstitutionRepository:
     def __init__(self, connection: sa.Connection) -> None:
         self._c = connection
@@ -73,7 +119,7 @@ class SqlInstitutionRepository:
         self._c.execute(t.institutions.insert().values(self._values(institution)))
 
     def find(self, institution_id: str) -> Institution | None:
-        row = self._c.execute(sa.select(t.institutions).where(t.institutions.c.id == institution_id)).first()
+        row = self._c.execute(_INSTITUTION_BY_ID, {"institution_id": institution_id}).first()
         return None if row is None else self._from_row(row)
 
     def get(self, institution_id: str) -> Institution:
@@ -101,12 +147,8 @@ class SqlNonceRepository:
         self._c = connection
 
     def remember(self, key_id: str, nonce: str, seen_at: dt.datetime) -> bool:
-        statement = (
-            _insert_ignoring_conflicts(self._c, t.request_nonces)
-            .values(key_id=key_id, nonce=nonce, seen_at=seen_at)
-            .returning(t.request_nonces.c.nonce)
-        )
-        return self._c.execute(statement).first() is not None
+        statement = _NONCE_INSERTS[self._c.dialect.name]
+        return self._c.execute(statement, {"key_id": key_id, "nonce": nonce, "seen_at": seen_at}).first() is not None
 
     def forget_before(self, cutoff: dt.datetime) -> int:
         return self._c.execute(t.request_nonces.delete().where(t.request_nonces.c.seen_at < cutoff)).rowcount
@@ -267,7 +309,7 @@ class SqlConsentRepository:
         }
 
     def find(self, consent_id: str) -> Consent | None:
-        row = self._c.execute(sa.select(t.consents).where(t.consents.c.id == consent_id)).first()
+        row = self._c.execute(_CONSENT_BY_ID, {"consent_id": consent_id}).first()
         return None if row is None else self._from_row(row)
 
     def get(self, consent_id: str) -> Consent:
@@ -320,27 +362,10 @@ class SqlConsentRepository:
         return self._c.execute(statement).first() is not None
 
     def use(self, consent_id: str, *, now: dt.datetime, period_key: str) -> int | None:
-        # One statement: the row lock taken by UPDATE makes concurrent workers queue here, and PostgreSQL
-        # re-checks the WHERE clause on the updated row, so no use is lost and none is granted twice.
-        c = t.consents.c
-        same_period = c.period_key == period_key
-        statement = (
-            t.consents.update()
-            .where(
-                c.id == consent_id,
-                c.status == ConsentStatus.ACTIVE.value,
-                c.starts_at <= now,
-                c.expires_at > now,
-                sa.or_(c.period_key.is_(None), c.period_key != period_key, c.period_uses < c.frequency_count),
-            )
-            .values(
-                uses=c.uses + 1,
-                period_uses=sa.case((same_period, c.period_uses + 1), else_=1),
-                period_key=period_key,
-            )
-            .returning(c.uses)
-        )
-        found = self._c.execute(statement).scalar_one_or_none()
+        # One statement (_CONSENT_USE): the row lock taken by UPDATE makes concurrent workers queue here, and
+        # PostgreSQL re-checks the WHERE clause on the updated row, so no use is lost and none is granted twice.
+        parameters = {"consent_id": consent_id, "now": now, "period_key": period_key}
+        found = self._c.execute(_CONSENT_USE, parameters).scalar_one_or_none()
         return None if found is None else int(found)
 
 
@@ -350,17 +375,18 @@ class SqlAccessRepository:
 
     def add(self, access: DataAccess) -> None:
         self._c.execute(
-            t.data_accesses.insert().values(
-                id=access.id,
-                at=access.at,
-                institution_id=access.institution_id,
-                consent_id=access.consent_id,
-                subject_pseudonym=access.subject_pseudonym,
-                purpose=access.purpose,
-                groups=list(access.groups),
-                outcome=access.outcome.value,
-                reason=access.reason,
-            )
+            _ACCESS_INSERT,
+            {
+                "id": access.id,
+                "at": access.at,
+                "institution_id": access.institution_id,
+                "consent_id": access.consent_id,
+                "subject_pseudonym": access.subject_pseudonym,
+                "purpose": access.purpose,
+                "groups": list(access.groups),
+                "outcome": access.outcome.value,
+                "reason": access.reason,
+            },
         )
         if access.outcome is Outcome.SUCCESS:
             self._count(access)
@@ -377,7 +403,7 @@ class SqlAccessRepository:
             }
             for group in sorted(set(access.groups))
         ]
-        self._c.execute(t.metered_queries.insert().values(rows))  # one multi-row statement
+        self._c.execute(_METERED_INSERT, rows)  # one statement for the rows (compiled once, unlike VALUES lists)
 
     def for_subject(self, subject_pseudonym: str, limit: int = 500) -> list[DataAccess]:
         table = t.data_accesses
@@ -534,13 +560,11 @@ class SqlAuditLog:
     def flush(self) -> None:
         if not self._pending:
             return
-        head_row = self._c.execute(
-            sa.select(t.audit_head.c.seq, t.audit_head.c.hash).where(t.audit_head.c.id == 1).with_for_update()
-        ).one()
+        head_row = self._c.execute(_AUDIT_HEAD_FOR_UPDATE).one()
         records = chain(AuditHead(head_row.seq, head_row.hash), self._pending)
-        self._c.execute(t.audit_records.insert(), [_record_values(record) for record in records])
+        self._c.execute(_AUDIT_INSERT, [_record_values(record) for record in records])
         last = records[-1]
-        self._c.execute(t.audit_head.update().where(t.audit_head.c.id == 1).values(seq=last.seq, hash=last.hash))
+        self._c.execute(_AUDIT_HEAD_MOVE, {"new_seq": last.seq, "new_hash": last.hash})
         self._pending.clear()
 
     def head(self) -> AuditHead | None:
