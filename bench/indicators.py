@@ -1,6 +1,6 @@
 """Indicator refresh and single-subject reads, against one raw DuckDB GROUP BY over the same source rows.
 
-    python3 bench/indicators.py --lake LAKE --out FOLDER [--as-of 2026-11-01] [--spark] [--reads 20000]
+    python3 bench/indicators.py --lake LAKE --out FOLDER [--as-of 2026-11-01] [--spark | --spark-only] [--reads 20000]
 
 LAKE is a lake made by ``puhui synth city`` then ``puhui gov ingest`` (``PUHUI_HOME/gov/lake``, ``docs/lake.md``);
 snapshots are written under FOLDER. The synthetic city's deliveries arrive in the night after its as-of day, so
@@ -10,8 +10,12 @@ the first as-of that sees them is the day after. Measured in one run, on the sam
   indicators read (the cheapest query that touches each source row once per subject), fetched to Arrow;
 - refresh: every indicator of every person and enterprise, point in time, on DuckDB (compute to Arrow), and
   the full snapshot build (compute + sorted Parquet + SQLite index);
-- Spark local (``--spark``): the same compute on PySpark;
+- Spark local (``--spark``; ``--spark-only`` skips everything else): the same compute on PySpark, after the
+  session start (timed apart);
 - reads: ``--reads`` single-subject reads of random subjects from the latest snapshot's index (p50 / p99).
+
+Wall-clock seconds are reported with the CPU seconds of this process (DuckDB's threads included; Spark's JVM not)
+and the load average when each measure ended: the machine is shared.
 """
 
 from __future__ import annotations
@@ -19,10 +23,12 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import random
 import statistics
 import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 import duckdb
@@ -49,25 +55,48 @@ def source_scans(lake: Path, as_of: dt.date) -> str:
     return " UNION ALL ".join(scans)
 
 
-def baseline_seconds(scans: str) -> tuple[float, int, int]:
-    """One GROUP BY subject over the union of the source rows; (seconds, source rows, groups)."""
+class Timer:
+    """Wall-clock and CPU seconds of this process over a block, and the load average at its end."""
+
+    def __enter__(self) -> Timer:
+        self._wall, self._cpu = time.perf_counter(), time.process_time()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.wall = time.perf_counter() - self._wall
+        self.cpu = time.process_time() - self._cpu
+        self.load = os.getloadavg()[0]
+
+
+def baseline(scans: str) -> tuple[Timer, int, int]:
+    """One GROUP BY subject over the union of the source rows; (timer, source rows, groups)."""
     con = duckdb.connect()
     rows = con.sql(f"SELECT count(*) FROM ({scans})").fetchall()[0][0]  # warms the file cache for both sides
-    started = time.perf_counter()
-    groups = con.sql(f"SELECT subject, count(*) AS n FROM ({scans}) GROUP BY subject").to_arrow_table().num_rows
-    return time.perf_counter() - started, rows, groups
+    with Timer() as timer:
+        groups = con.sql(f"SELECT subject, count(*) AS n FROM ({scans}) GROUP BY subject").to_arrow_table().num_rows
+    return timer, rows, groups
 
 
-def compute_seconds(engine_config: dict[str, str], lake: Path, as_of: dt.date) -> tuple[float, dict[str, int]]:
+def refresh(engine_config: Mapping[str, object], lake: Path, as_of: dt.date) -> tuple[Timer, Timer, dict[str, int]]:
+    """(engine start, compute of every indicator, subjects per kind)."""
     definitions = load_indicators()
-    with create_engine(engine_config) as engine:
-        started = time.perf_counter()
+    with Timer() as start:
+        engine = create_engine(dict(engine_config))
+    with engine, Timer() as timer:
         tables, _ = compute_all(engine, lake, definitions, as_of)
-        return time.perf_counter() - started, {kind.value: table.num_rows for kind, table in tables.items()}
+    return start, timer, {kind.value: table.num_rows for kind, table in tables.items()}
 
 
-def _progress(step: str, seconds: float) -> None:
-    print(f"{step}: {seconds:.2f} s", file=sys.stderr, flush=True)
+def _figures(prefix: str, timer: Timer) -> dict[str, float]:
+    return {
+        f"{prefix}_s": round(timer.wall, 2),
+        f"{prefix}_cpu_s": round(timer.cpu, 2),
+        f"{prefix}_load": round(timer.load, 2),
+    }
+
+
+def _progress(step: str, timer: Timer) -> None:
+    print(f"{step}: {timer.wall:.2f} s (cpu {timer.cpu:.2f} s, load {timer.load:.2f})", file=sys.stderr, flush=True)
 
 
 def main() -> None:
@@ -76,6 +105,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True, help="where the snapshot is written")
     parser.add_argument("--as-of", default="2026-11-01")
     parser.add_argument("--spark", action="store_true", help="also time the compute on local Spark")
+    parser.add_argument("--spark-only", action="store_true", help="time only the compute on local Spark")
     parser.add_argument("--reads", type=int, default=20_000)
     parser.add_argument("--repeat", type=int, default=3, help="DuckDB timings: best of N")
     args = parser.parse_args()
@@ -83,49 +113,64 @@ def main() -> None:
     as_of = dt.date.fromisoformat(args.as_of)
     definitions = load_indicators()
     scans = source_scans(lake, as_of)
-
-    runs = [baseline_seconds(scans) for _ in range(args.repeat)]
-    baseline, source_rows, groups = min(runs)
-    _progress("baseline", baseline)
-    refreshes = [compute_seconds({"type": "duckdb"}, lake, as_of) for _ in range(args.repeat)]
-    refresh, subjects = min(refreshes, key=lambda r: r[0])
-    _progress("refresh", refresh)
-    with create_engine({"type": "duckdb"}) as engine:
-        root = args.out
-        started = time.perf_counter()
-        build_snapshot(engine, lake, root, definitions, as_of)
-        build = time.perf_counter() - started
-    _progress("build", build)
     report: dict[str, object] = {
         "as_of": as_of.isoformat(),
         "indicators": len(definitions),
         "source_datasets": scans.count("read_parquet"),
+    }
+    if not args.spark_only:
+        report.update(duckdb_figures(lake, args.out, as_of, scans, args.repeat))
+        report.update(read_figures(args.out, args.reads))
+    if args.spark or args.spark_only:
+        spark_config = {"type": "spark", "master": "local[2]", "driver_memory": "8g"}
+        start, compute, subjects = refresh(spark_config, lake, as_of)
+        _progress("spark", compute)
+        report.update(_figures("spark_session_start", start) | _figures("spark_local_refresh", compute))
+        report["spark_subjects"] = subjects
+    print(json.dumps(report, indent=2))
+
+
+def duckdb_figures(lake: Path, out: Path, as_of: dt.date, scans: str, repeat: int) -> dict[str, object]:
+    """Baseline and refresh alternately, ``repeat`` times each, best of each; then one snapshot build."""
+    baselines, refreshes = [], []
+    for _ in range(repeat):
+        baselines.append(baseline(scans))
+        _progress("baseline", baselines[-1][0])
+        refreshes.append(refresh({"type": "duckdb"}, lake, as_of))
+        _progress("refresh", refreshes[-1][1])
+    best_baseline, source_rows, groups = min(baselines, key=lambda b: b[0].wall)
+    _, best_refresh, subjects = min(refreshes, key=lambda r: r[1].wall)
+    with create_engine({"type": "duckdb"}) as engine, Timer() as build:
+        build_snapshot(engine, lake, out, load_indicators(), as_of)
+    _progress("build", build)
+    return {
         "source_rows": source_rows,
         "subjects": subjects,
-        "baseline_group_by_s": round(baseline, 3),
         "baseline_groups": groups,
-        "duckdb_refresh_s": round(refresh, 3),
-        "ratio_refresh_to_group_by": round(refresh / baseline, 2),
-        "duckdb_snapshot_build_s": round(build, 3),
-        "ratio_build_to_group_by": round(build / baseline, 2),
+        **_figures("baseline_group_by", best_baseline),
+        **_figures("duckdb_refresh", best_refresh),
+        "ratio_refresh_to_group_by": round(best_refresh.wall / best_baseline.wall, 2),
+        "ratios_per_repeat": [round(r[1].wall / b[0].wall, 2) for b, r in zip(baselines, refreshes, strict=True)],
+        **_figures("duckdb_snapshot_build", build),
+        "ratio_build_to_group_by": round(build.wall / best_baseline.wall, 2),
     }
-    if args.spark:
-        spark_config = {"type": "spark", "master": "local[2]", "driver_memory": "8g"}
-        report["spark_local_refresh_s"] = round(compute_seconds(spark_config, lake, as_of)[0], 1)
 
+
+def read_figures(root: Path, reads: int) -> dict[str, float]:
     index = SnapshotIndex(root)
     rng = random.Random(7)
-    population = [s for s in _subjects(root, index)]
+    population = _subjects(root, index)
     timings = []
-    for subject in rng.choices(population, k=args.reads):
+    for subject in rng.choices(population, k=reads):
         started = time.perf_counter()
         index.get(subject)
         timings.append((time.perf_counter() - started) * 1000)
     timings.sort()
-    report["read_p50_ms"] = round(statistics.median(timings), 4)
-    report["read_p99_ms"] = round(timings[int(len(timings) * 0.99)], 4)
-    report["read_max_ms"] = round(timings[-1], 4)
-    print(json.dumps(report, indent=2))
+    return {
+        "read_p50_ms": round(statistics.median(timings), 4),
+        "read_p99_ms": round(timings[int(len(timings) * 0.99)], 4),
+        "read_max_ms": round(timings[-1], 4),
+    }
 
 
 def _subjects(root: Path, index: SnapshotIndex) -> list[str]:

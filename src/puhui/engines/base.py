@@ -33,6 +33,10 @@ class Engine(ABC):
     def execute(self, expr: ibis.Table) -> pa.Table:
         return self.backend.to_pyarrow(expr)
 
+    def execute_all(self, exprs: Sequence[ibis.Table]) -> list[pa.Table]:
+        """Several independent expressions, results in their order; an engine may run them concurrently."""
+        return [self.execute(expr) for expr in exprs]
+
     def close(self) -> None:  # noqa: B027 — engines without resources keep the default
         """Release the engine's resources."""
 

@@ -141,7 +141,7 @@ def _run(
     if not usable:
         return [], usable, unavailable
     plans = compile_plans(tables, usable, definitions.catalog, kind, point, batches, extra)
-    return [(plan, engine.execute(plan.expr)) for plan in plans], usable, unavailable
+    return list(zip(plans, engine.execute_all([plan.expr for plan in plans]), strict=True)), usable, unavailable
 
 
 def compute(
