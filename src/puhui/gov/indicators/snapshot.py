@@ -187,21 +187,36 @@ def assemble(results: Sequence[tuple[SourcePlan, pa.Table]], indicators: Sequenc
     as booleans, other values as text, and a subject missing from a plan's result takes the no-record value."""
     if not results or not indicators:
         return pa.table({SUBJECT_COLUMN: pa.array([], pa.string())})
-    chunks = [chunk for _, r in results for chunk in r.column(SUBJECT_COLUMN).cast(pa.string()).chunks]
-    subjects = pc.unique(pa.chunked_array(chunks, type=pa.string()))
-    population = subjects.take(pc.sort_indices(subjects))
-    locate = _locator(population)
+    population, rows = _placements([result.column(SUBJECT_COLUMN) for _, result in results])
     columns: dict[str, pa.Array | pa.ChunkedArray] = {SUBJECT_COLUMN: population}
     found: dict[str, pa.Array | pa.ChunkedArray] = {}
-    for plan, result in results:
-        rows = locate(result.column(SUBJECT_COLUMN).cast(pa.string()).combine_chunks())
+    for (plan, result), taken in zip(results, rows, strict=True):
         for name in plan.indicators:
-            found[name] = result.column(name).take(rows)
+            found[name] = result.column(name).take(taken)
     for indicator in sorted(indicators, key=lambda i: (i.group, i.id)):
         flag = indicator.output is OutputType.FLAG
         values = found[indicator.id].cast(pa.bool_() if flag else pa.string())
         columns[indicator.id] = values.fill_null(indicator.no_record_value())
     return pa.table(columns)
+
+
+def _placements(subjects: Sequence[pa.ChunkedArray]) -> tuple[pa.Array, list[pa.Array]]:
+    """The sorted union of several subject columns, and for each column which of its rows each population
+    subject takes (null: none). One dictionary encoding of all of them at once: one hash pass, one sort."""
+    combined = pa.chunked_array([c for column in subjects for c in column.cast(pa.string()).chunks], pa.string())
+    encoded = pc.dictionary_encode(combined.combine_chunks())
+    order = pc.sort_indices(encoded.dictionary).to_numpy()
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    positions = rank[encoded.indices.to_numpy()]
+    placements = []
+    start = 0
+    for column in subjects:
+        rows = np.full(len(order), -1, dtype=np.int64)
+        rows[positions[start : start + len(column)]] = np.arange(len(column), dtype=np.int64)
+        placements.append(pa.array(rows, mask=rows < 0))
+        start += len(column)
+    return encoded.dictionary.take(pa.array(order)), placements
 
 
 def fixed_width(strings: pa.Array) -> np.ndarray | None:
@@ -213,22 +228,6 @@ def fixed_width(strings: pa.Array) -> np.ndarray | None:
         return None
     width = lengths[0]
     return np.frombuffer(strings.buffers()[2], dtype=f"S{width}", count=len(strings), offset=strings.offset * width)
-
-
-def _locator(population: pa.Array) -> Callable[[pa.Array], pa.Array]:
-    """For the subjects of one result, which of its rows each population subject takes (null: none). Pseudonyms
-    have one length, so this is a vectorized binary search in the sorted population; else a hash lookup."""
-    keys = fixed_width(population)
-
-    def locate(subjects: pa.Array) -> pa.Array:
-        probe = fixed_width(subjects)
-        if keys is None or probe is None or probe.dtype != keys.dtype:
-            return pc.index_in(population, value_set=subjects)
-        rows = np.full(len(keys), -1, dtype=np.int64)
-        rows[np.searchsorted(keys, probe)] = np.arange(len(probe), dtype=np.int64)
-        return pa.array(rows, mask=rows < 0)
-
-    return locate
 
 
 def build_snapshot(
