@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import queue
+import threading
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Literal
 
 import ibis
+import pyarrow as pa
 from ibis.backends import BaseBackend
+from ibis.backends.duckdb.converter import DuckDBPyArrowData
 from pydantic import BaseModel, ConfigDict
 
 from puhui.engines.base import Engine
@@ -39,6 +43,38 @@ class DuckDBEngine(Engine):
 
     def read_parquet(self, files: Sequence[Path]) -> ibis.Table:
         return self._con.read_parquet([str(f) for f in files], hive_partitioning=False)
+
+    def execute(self, expr: ibis.Table) -> pa.Table:
+        return self._fetch(expr, self._con.compile(expr))
+
+    def execute_all(self, exprs: Iterable[ibis.Table]) -> list[pa.Table]:
+        # Building and compiling an expression is Python (holding the GIL), running it is DuckDB (releasing it):
+        # a second thread builds and compiles the next expressions while DuckDB runs this one.
+        compiled: queue.Queue[tuple[ibis.Table, str] | BaseException | None] = queue.Queue()
+
+        def compile_all() -> None:
+            try:
+                for expr in exprs:
+                    compiled.put((expr, self._con.compile(expr)))
+            except BaseException as error:  # handed to the caller's thread
+                compiled.put(error)
+                return
+            compiled.put(None)
+
+        threading.Thread(target=compile_all, name="puhui-compile", daemon=True).start()
+        results = []
+        while (item := compiled.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            results.append(self._fetch(*item))
+        return results
+
+    def _fetch(self, expr: ibis.Table, sql: str) -> pa.Table:
+        """What the backend's ``to_pyarrow`` does, from SQL compiled beforehand."""
+        self._con._run_pre_execute_hooks(expr)  # registers in-memory tables the expression reads
+        table = self._con.con.sql(sql).to_arrow_table()
+        result: pa.Table = expr.__pyarrow_result__(table, data_mapper=DuckDBPyArrowData)
+        return result
 
     def close(self) -> None:
         self._con.disconnect()

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -294,8 +294,10 @@ def _distinct_counts(
     aggregate per indicator, which keeps a set of values per subject each."""
     present = rows[column].notnull()
     keeps = {f"_counts_{i.id}": (_row_filter(rows, i, dataset, as_of) & present) for i in indicators}
-    pairs = rows.filter(ibis.or_(*keeps.values())).group_by([SUBJECT_COLUMN, column]).aggregate(
-        **{name: keep.any() for name, keep in keeps.items()}
+    pairs = (
+        rows.filter(ibis.or_(*keeps.values()))
+        .group_by([SUBJECT_COLUMN, column])
+        .aggregate(**{name: keep.any() for name, keep in keeps.items()})
     )
     return pairs.group_by(SUBJECT_COLUMN).aggregate(
         **{_raw_name(i): pairs.count(where=pairs[f"_counts_{i.id}"]) for i in indicators}
@@ -351,7 +353,7 @@ def compile_plans(
     as_of: AsOf,
     latest_batches: Mapping[str, str | None],
     supplements: Mapping[str, ir.Table] | None = None,
-) -> list[SourcePlan]:
+) -> Iterator[SourcePlan]:
     """The plans computing every indicator of ``kind`` subjects (``None``: of both kinds in one pass over each
     data set; the caller splits the results by pseudonym prefix), a few per data set.
 
@@ -359,6 +361,7 @@ def compile_plans(
     sets, the latest batch received by the as-of cut-off (``None`` when there is none yet); ``supplements`` adds
     records of a data set that reach the node outside the lake (``point_in_time_rows``). Each plan is small and
     runs on its own: one giant join of every data set costs a planner like Spark's far more than the data does.
+    The plans are built as they are drawn, so an engine can run the first while the next are built.
     """
     chosen = [i for i in indicators if kind is None or i.applies_to(kind)]
     if not chosen:
@@ -367,7 +370,6 @@ def compile_plans(
     for indicator in chosen:
         by_dataset[indicator.source.dataset].append(indicator)
     by_id = {i.id: i for i in chosen}
-    plans: list[SourcePlan] = []
     for dataset_id, members in sorted(by_dataset.items()):
         dataset = catalog.get(dataset_id)
         extra = (supplements or {}).get(dataset_id)
@@ -375,8 +377,7 @@ def compile_plans(
         for result in _dataset_results(rows, dataset, members, as_of):
             ids = tuple(c.removeprefix("_raw_") for c in result.columns if c != SUBJECT_COLUMN)
             generalized = {i: _generalize(result[_raw_name(by_id[i])], by_id[i], as_of) for i in ids}
-            plans.append(SourcePlan(dataset_id, ids, result.select(SUBJECT_COLUMN, **generalized)))
-    return plans
+            yield SourcePlan(dataset_id, ids, result.select(SUBJECT_COLUMN, **generalized))
 
 
 __all__ = ["KIND_PREFIX", "AsOf", "SourcePlan", "compile_plans", "point_in_time_rows"]

@@ -14,7 +14,7 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -140,8 +140,15 @@ def _run(
     usable = [i for i in chosen if i.id not in unavailable]
     if not usable:
         return [], usable, unavailable
-    plans = compile_plans(tables, usable, definitions.catalog, kind, point, batches, extra)
-    return list(zip(plans, engine.execute_all([plan.expr for plan in plans]), strict=True)), usable, unavailable
+    plans: list[SourcePlan] = []
+
+    def expressions() -> Iterator[ir.Table]:  # built as the engine draws them, while it runs earlier ones
+        for plan in compile_plans(tables, usable, definitions.catalog, kind, point, batches, extra):
+            plans.append(plan)
+            yield plan.expr
+
+    results = engine.execute_all(expressions())
+    return list(zip(plans, results, strict=True)), usable, unavailable
 
 
 def compute(
