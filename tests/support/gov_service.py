@@ -111,6 +111,7 @@ class GovHarness:
         timestamp: int | None = None,
         key: Ed25519PrivateKey | None = None,
         body: bytes | None = None,
+        idempotency_key: str | None = None,
     ) -> httpx.Response:
         """Sign ``payload`` as the bank's client does; ``body`` sends other bytes than were signed (tampering)."""
         signed_bytes = json.dumps(payload).encode() if payload is not None else b""
@@ -125,6 +126,8 @@ class GovHarness:
             nonce=nonce,
         )
         headers = {**signature.headers(), "content-type": "application/json"}
+        if idempotency_key is not None:
+            headers["Idempotency-Key"] = idempotency_key
         return self.client.request(method, path, content=content, headers=headers)
 
     # applicants ----------------------------------------------------------------------------------------------
@@ -140,7 +143,9 @@ class GovHarness:
         return {"Authorization": f"Bearer {confirmed.json()['token']}"}
 
     # consents ------------------------------------------------------------------------------------------------
-    def request_consent(self, bank: Bank, subject: str, **terms: Any) -> httpx.Response:
+    def request_consent(
+        self, bank: Bank, subject: str, idempotency_key: str | None = None, **terms: Any
+    ) -> httpx.Response:
         payload = {
             "subject_id": subject,
             "purpose": "loan_application",
@@ -151,7 +156,7 @@ class GovHarness:
             "data_life_days": 365,
             "validity_days": 30,
         } | terms
-        return self.signed(bank, "POST", "/v1/consent-requests", payload)
+        return self.signed(bank, "POST", "/v1/consent-requests", payload, idempotency_key=idempotency_key)
 
     def grant(self, session: dict[str, str], consent: dict[str, Any]) -> dict[str, Any]:
         response = self.client.post(
@@ -169,7 +174,13 @@ class GovHarness:
         return self.grant(session or self.session(subject), requested.json())
 
     def query(
-        self, bank: Bank, consent: dict[str, Any], subject: str, groups: list[str] | None = None, **extra: Any
+        self,
+        bank: Bank,
+        consent: dict[str, Any],
+        subject: str,
+        groups: list[str] | None = None,
+        idempotency_key: str | None = None,
+        **extra: Any,
     ) -> httpx.Response:
         payload = {
             "consent_id": consent["id"],
@@ -177,7 +188,7 @@ class GovHarness:
             "purpose": consent["purpose"],
             "groups": groups or consent["groups"],
         } | extra
-        return self.signed(bank, "POST", "/v1/indicator-queries", payload)
+        return self.signed(bank, "POST", "/v1/indicator-queries", payload, idempotency_key=idempotency_key)
 
     # audit ---------------------------------------------------------------------------------------------------
     def audit(self) -> list[AuditRecord]:

@@ -9,14 +9,15 @@ refusal that must be audited is committed by the use case before it raises). ``g
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from types import TracebackType
-from typing import Protocol, Self
+from typing import Any, Protocol, Self
 
 from puhui.gov.audit.model import AuditEvent, AuditHead, AuditRecord
 from puhui.gov.consent.identity import ApplicantSession, IdentityChallenge
 from puhui.gov.consent.model import Consent, ConsentStatus
 from puhui.gov.credit_loop.model import Listing, ListingStatus
+from puhui.gov.idempotency import StoredAnswer
 from puhui.gov.institutions.model import Institution
 from puhui.gov.metering.prices import Usage
 from puhui.gov.queries.model import DataAccess
@@ -95,6 +96,20 @@ class ListingRepository(Protocol):
     def lapsed(self, today: dt.date) -> list[Listing]: ...
 
 
+class IdempotencyRepository(Protocol):
+    def find(self, institution_id: str, key: str) -> StoredAnswer | None: ...
+    def claim(self, institution_id: str, key: str, fingerprint: str, now: dt.datetime) -> StoredAnswer | None:
+        """Take the key for this transaction; None when taken, else what an earlier request stored under it."""
+        ...
+
+    def complete(self, institution_id: str, key: str, answer: Mapping[str, Any]) -> None: ...
+    def release(self, institution_id: str, key: str) -> None:
+        """Give the key back (the work was refused: a retry may be served)."""
+        ...
+
+    def forget_before(self, cutoff: dt.datetime) -> int: ...
+
+
 class AuditLog(Protocol):
     def append(self, event: AuditEvent) -> None:
         """Queue an event; it is chained and written when the unit of work commits."""
@@ -121,6 +136,8 @@ class UnitOfWork(Protocol):
     @property
     def listings(self) -> ListingRepository: ...
     @property
+    def idempotency(self) -> IdempotencyRepository: ...
+    @property
     def audit(self) -> AuditLog: ...
 
     def __enter__(self) -> Self: ...
@@ -139,6 +156,7 @@ __all__ = [
     "AuditLog",
     "ChallengeRepository",
     "ConsentRepository",
+    "IdempotencyRepository",
     "InstitutionRepository",
     "ListingRepository",
     "NonceRepository",

@@ -9,7 +9,8 @@ from fastapi import Depends, Request
 from puhui.bank.decision.use_cases import DecisionContext
 
 
-def _context(request: Request) -> DecisionContext:
+async def _context(request: Request) -> DecisionContext:
+    # async: only reads the app's state (a plain def would cost a hop to the thread pool per request)
     return cast(DecisionContext, request.app.state.context)
 
 

@@ -1,27 +1,29 @@
 """The API's dependencies, each named once as an ``Annotated`` alias: the node, the caller's address, and the
 three kinds of caller — an institution (signed request), the administrator (bearer token), an applicant
-(session token)."""
+(session token). Those that only read the request are ``async``: FastAPI runs a plain ``def`` dependency on its
+thread pool, and a hop there per dependency costs more CPU than the dependency itself."""
 
 from __future__ import annotations
 
 import secrets
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from puhui.core.errors import AuthenticationError
-from puhui.core.signing import HEADER_SIGNATURE
+from puhui.core.signing import HEADER_DIGEST, HEADER_SIGNATURE
 from puhui.gov.audit.model import Actor, AuditEvent, EventType, Outcome, Role
 from puhui.gov.bootstrap import GovNode
 from puhui.gov.consent.identity import ApplicantSession
 from puhui.gov.consent.sessions import authenticate_applicant
+from puhui.gov.idempotency import IdempotencyKey
 from puhui.gov.institutions.model import Institution
 from puhui.gov.institutions.services import authenticate_institution
 
 
-def get_node(request: Request) -> GovNode:
+async def get_node(request: Request) -> GovNode:
     node: GovNode = request.app.state.node
     return node
 
@@ -29,7 +31,7 @@ def get_node(request: Request) -> GovNode:
 Node = Annotated[GovNode, Depends(get_node)]
 
 
-def source_address(request: Request) -> str:
+async def source_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
@@ -62,11 +64,34 @@ async def signed_institution(
 CallingInstitution = Annotated[Institution, Depends(signed_institution)]
 
 
-def institution_actor(institution: CallingInstitution, source: Source) -> Actor:
+async def institution_actor(institution: CallingInstitution, source: Source) -> Actor:
     return Actor(institution.id, Role.INSTITUTION, source)
 
 
 InstitutionActor = Annotated[Actor, Depends(institution_actor)]
+
+
+async def idempotency_key(
+    request: Request,
+    _institution: CallingInstitution,
+    key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            description="the same key on every retry of one request: the first answer comes back, the work is "
+            "done once (kept a day)",
+        ),
+    ] = None,
+) -> IdempotencyKey | None:
+    """The request's idempotency key, fingerprinted by method, path and the signed body digest (checked by the
+    signature before this runs)."""
+    if key is None:
+        return None
+    path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return IdempotencyKey.of(key, request.method, path, request.headers.get(HEADER_DIGEST, ""))
+
+
+Idempotency = Annotated[IdempotencyKey | None, Depends(idempotency_key)]
 
 
 def administrator(
@@ -104,7 +129,7 @@ def applicant_session(
 Applicant = Annotated[ApplicantSession, Depends(applicant_session)]
 
 
-def applicant_actor(session: Applicant, source: Source) -> Actor:
+async def applicant_actor(session: Applicant, source: Source) -> Actor:
     return Actor(session.subject_pseudonym, Role.APPLICANT, source)
 
 
@@ -115,6 +140,7 @@ __all__ = [
     "Applicant",
     "ApplicantActor",
     "CallingInstitution",
+    "Idempotency",
     "InstitutionActor",
     "Node",
     "Source",

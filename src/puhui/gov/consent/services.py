@@ -27,6 +27,7 @@ from puhui.gov.consent.model import (
 )
 from puhui.gov.consent.purposes import PurposeTable
 from puhui.gov.consent.sessions import masked
+from puhui.gov.idempotency import IdempotencyKey
 from puhui.gov.institutions.model import Institution
 from puhui.gov.queries.model import DataAccess
 from puhui.gov.queries.reader import GroupInfo
@@ -55,8 +56,10 @@ def request_consent(
     request_days: int,
     actor: Actor,
     now: dt.datetime,
+    idempotency: IdempotencyKey | None = None,
 ) -> Consent:
-    """A pending consent with its letter, for the applicant to read and sign within ``request_days``."""
+    """A pending consent with its letter, for the applicant to read and sign within ``request_days``; the same
+    request again under the same ``idempotency`` key returns the consent it opened first."""
     institution.ensure_active()
     purpose = purposes.get(terms.purpose)
     unknown = sorted(set(terms.groups) - set(groups))
@@ -93,6 +96,14 @@ def request_consent(
         status_changed_at=now,
     )
     with uow:
+        if idempotency is not None:
+            stored = uow.idempotency.claim(institution.id, idempotency.key, idempotency.fingerprint, now)
+            if stored is not None:
+                answer = stored.for_request(idempotency)
+                if answer is None:
+                    raise Conflict("this request is still being answered", code="idempotency_key_in_use")
+                return uow.consents.get(str(answer["consent_id"]))
+            uow.idempotency.complete(institution.id, idempotency.key, {"consent_id": consent.id})
         uow.consents.add(consent)
         uow.audit.append(
             AuditEvent.by(

@@ -25,6 +25,7 @@ from puhui.gov.consent.model import (
 )
 from puhui.gov.credit_loop.model import AmountBand, Listing, ListingStatus, RemovalReason
 from puhui.gov.db import tables as t
+from puhui.gov.idempotency import StoredAnswer
 from puhui.gov.institutions.model import Institution, InstitutionStatus, InstitutionType
 from puhui.gov.metering.prices import Usage
 from puhui.gov.queries.model import DataAccess
@@ -79,6 +80,17 @@ def _consent_use_statement() -> sa.Update:
 
 
 _CONSENT_USE = _consent_use_statement()
+_IDEMPOTENT = t.idempotent_requests
+_IDEMPOTENT_KEY = (_IDEMPOTENT.c.institution_id == sa.bindparam("for_institution")) & (
+    _IDEMPOTENT.c.key == sa.bindparam("idempotency_key")
+)
+_IDEMPOTENT_FIND = sa.select(_IDEMPOTENT.c.fingerprint, _IDEMPOTENT.c.answer).where(_IDEMPOTENT_KEY)
+_IDEMPOTENT_CLAIMS = {
+    name: dialect.insert(_IDEMPOTENT).on_conflict_do_nothing().returning(_IDEMPOTENT.c.key)
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+_IDEMPOTENT_COMPLETE = _IDEMPOTENT.update().where(_IDEMPOTENT_KEY).values(answer=sa.bindparam("new_answer"))
+_IDEMPOTENT_RELEASE = _IDEMPOTENT.delete().where(_IDEMPOTENT_KEY)
 
 
 class SqlInstitutionRepository:
@@ -369,6 +381,35 @@ class SqlConsentRepository:
         return None if found is None else int(found)
 
 
+class SqlIdempotencyRepository:
+    def __init__(self, connection: sa.Connection) -> None:
+        self._c = connection
+
+    def find(self, institution_id: str, key: str) -> StoredAnswer | None:
+        row = self._c.execute(_IDEMPOTENT_FIND, {"for_institution": institution_id, "idempotency_key": key}).first()
+        return None if row is None else StoredAnswer(row.fingerprint, row.answer)
+
+    def claim(self, institution_id: str, key: str, fingerprint: str, now: dt.datetime) -> StoredAnswer | None:
+        # The primary key orders concurrent claims: a second one waits for the first transaction, then finds
+        # its row (answered) or, if that transaction released or rolled back its claim, takes the key.
+        values = {"institution_id": institution_id, "key": key, "fingerprint": fingerprint, "created_at": now}
+        if self._c.execute(_IDEMPOTENT_CLAIMS[self._c.dialect.name], values).first() is not None:
+            return None
+        stored = self.find(institution_id, key)
+        assert stored is not None, "a claim that conflicts has a row"
+        return stored
+
+    def complete(self, institution_id: str, key: str, answer: Mapping[str, Any]) -> None:
+        parameters = {"for_institution": institution_id, "idempotency_key": key, "new_answer": dict(answer)}
+        self._c.execute(_IDEMPOTENT_COMPLETE, parameters)
+
+    def release(self, institution_id: str, key: str) -> None:
+        self._c.execute(_IDEMPOTENT_RELEASE, {"for_institution": institution_id, "idempotency_key": key})
+
+    def forget_before(self, cutoff: dt.datetime) -> int:
+        return self._c.execute(_IDEMPOTENT.delete().where(_IDEMPOTENT.c.created_at < cutoff)).rowcount
+
+
 class SqlAccessRepository:
     def __init__(self, connection: sa.Connection) -> None:
         self._c = connection
@@ -634,6 +675,7 @@ __all__ = [
     "SqlAuditLog",
     "SqlChallengeRepository",
     "SqlConsentRepository",
+    "SqlIdempotencyRepository",
     "SqlInstitutionRepository",
     "SqlListingRepository",
     "SqlNonceRepository",

@@ -152,6 +152,17 @@ metered_queries = sa.Table(
     sa.Column("day", sa.Date, nullable=False, index=True),
 )
 
+# Answers to POSTs retried with an Idempotency-Key (``gov/idempotency.py``): per institution and key, kept a day.
+idempotent_requests = sa.Table(
+    "idempotent_requests",
+    metadata,
+    sa.Column("institution_id", ID, primary_key=True),
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("fingerprint", sa.String(400), nullable=False),
+    sa.Column("answer", sa.JSON, nullable=True),
+    sa.Column("created_at", UtcDateTime, nullable=False, index=True),
+)
+
 listings = sa.Table(
     "listings",
     metadata,
@@ -212,6 +223,7 @@ __all__ = [
     "audit_records",
     "consents",
     "data_accesses",
+    "idempotent_requests",
     "identity_challenges",
     "institutions",
     "listings",

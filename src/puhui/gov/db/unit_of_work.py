@@ -12,6 +12,7 @@ from puhui.gov.db.repositories import (
     SqlAuditLog,
     SqlChallengeRepository,
     SqlConsentRepository,
+    SqlIdempotencyRepository,
     SqlInstitutionRepository,
     SqlListingRepository,
     SqlNonceRepository,
@@ -29,6 +30,7 @@ class SqlAlchemyUnitOfWork:
     consents: SqlConsentRepository
     accesses: SqlAccessRepository
     listings: SqlListingRepository
+    idempotency: SqlIdempotencyRepository
     audit: SqlAuditLog
 
     def __init__(self, engine: sa.Engine) -> None:
@@ -44,6 +46,7 @@ class SqlAlchemyUnitOfWork:
         self.consents = SqlConsentRepository(connection)
         self.accesses = SqlAccessRepository(connection)
         self.listings = SqlListingRepository(connection)
+        self.idempotency = SqlIdempotencyRepository(connection)
         self.audit = SqlAuditLog(connection)
         return self
 

@@ -6,18 +6,22 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import secrets
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from typing import Any
 
-from puhui.core.errors import InvalidIdentifier, PermissionDenied, ValidationError
+from puhui.core.errors import Conflict, InvalidIdentifier, PermissionDenied, ValidationError
 from puhui.core.ids import parse_subject_id
 from puhui.core.pseudonym import Pseudonymizer
 from puhui.gov.audit.model import Actor, AuditEvent, EventType, Outcome
 from puhui.gov.consent.model import Consent, Refusal
 from puhui.gov.consent.services import mark_expired
+from puhui.gov.idempotency import IDEMPOTENCY_HOURS, IdempotencyKey
 from puhui.gov.institutions.model import Institution
 from puhui.gov.queries.model import DataAccess, new_access_id
-from puhui.gov.queries.reader import IndicatorReader, IndicatorSet, IndicatorValue
+from puhui.gov.queries.reader import IndicatorReader, IndicatorScalar, IndicatorSet, IndicatorValue
 from puhui.gov.unit_of_work import UnitOfWork
 
 MAX_BULK_ITEMS = 500
@@ -158,13 +162,19 @@ def release_indicators(
     actor: Actor,
     now: dt.datetime,
     as_of: dt.date | None = None,
+    idempotency: IdempotencyKey | None = None,
 ) -> Release:
     """Indicators of one subject under one consent, or ``PermissionDenied`` with the reason (audited).
-    ``as_of`` asks for the indicators as they were on a past day (point in time), never a future one."""
+    ``as_of`` asks for the indicators as they were on a past day (point in time), never a future one. A query
+    served before under the same ``idempotency`` key is answered again as it was, without another use."""
     if as_of is not None and as_of > now.date():
         raise ValidationError("the as-of date of a query cannot be in the future", code="as_of_in_future")
     with uow:
-        checked = _check(uow, institution, purpose, item, pseudonymizer, now)
+        answered = _answered(uow, institution, idempotency)
+        checked = _check(uow, institution, purpose, item, pseudonymizer, now) if answered is None else None
+    if answered is not None:
+        return _replayed(uow, _release_from_record(answered), institution, purpose, item, actor, now)
+    assert checked is not None
     indicators = None
     if checked.refusal is None and checked.consent is not None and checked.pseudonym is not None:
         # Read before counting the use, outside the transaction: no lock is held while the engine works, and a
@@ -173,7 +183,17 @@ def release_indicators(
             checked.pseudonym, item.groups, as_of=as_of, lookback_months=checked.consent.terms.lookback_months
         )
     with uow:
+        if idempotency is not None:
+            answered = _claim(uow, institution, idempotency, now)
+            if answered is not None:  # a concurrent retry was served meanwhile
+                uow.rollback()
+                return _replayed(uow, _release_from_record(answered), institution, purpose, item, actor, now)
         outcome = _settle(uow, checked, institution, purpose, indicators, actor, now)
+        if idempotency is not None:
+            if outcome.release is not None:
+                uow.idempotency.complete(institution.id, idempotency.key, _release_record(outcome.release))
+            else:  # nothing served: a retry (after the applicant signs, say) is judged afresh
+                uow.idempotency.release(institution.id, idempotency.key)
         uow.commit()
     if outcome.release is None:
         assert outcome.refusal is not None
@@ -194,14 +214,19 @@ def release_indicators_bulk(
     actor: Actor,
     now: dt.datetime,
     as_of: dt.date | None = None,
+    idempotency: IdempotencyKey | None = None,
 ) -> list[BulkOutcome]:
     """Many consented subjects in one call (in-loan monitoring, or a bank replaying its history ``as_of`` a past
-    day); each item is served or refused on its own."""
+    day); each item is served or refused on its own. A call that served some before under the same
+    ``idempotency`` key is answered again as it was."""
     if as_of is not None and as_of > now.date():
         raise ValidationError("the as-of date of a query cannot be in the future", code="as_of_in_future")
     if len(items) > MAX_BULK_ITEMS:
         raise PermissionDenied(f"at most {MAX_BULK_ITEMS} subjects per call", code="bulk_too_large")
     with uow:
+        answered = _answered(uow, institution, idempotency)
+        if answered is not None:
+            return _outcomes_from_record(answered)
         checked = [_check(uow, institution, purpose, item, pseudonymizer, now) for item in items]
     by_groups: dict[tuple[tuple[str, ...], int], list[_Checked]] = defaultdict(list)
     for entry in checked:
@@ -214,9 +239,124 @@ def release_indicators_bulk(
         for entry in entries:
             read[id(entry)] = sets[entry.pseudonym or ""]
     with uow:
+        if idempotency is not None:
+            answered = _claim(uow, institution, idempotency, now)
+            if answered is not None:
+                return _outcomes_from_record(answered)
         outcomes = [_settle(uow, e, institution, purpose, read.get(id(e)), actor, now) for e in checked]
+        if idempotency is not None:
+            if any(o.release is not None for o in outcomes):
+                uow.idempotency.complete(institution.id, idempotency.key, _outcomes_record(outcomes))
+            else:
+                uow.idempotency.release(institution.id, idempotency.key)
         uow.commit()
     return outcomes
+
+
+# Retried requests (``gov/idempotency.py``): the first answer, stored with the work in one transaction.
+
+_IDEMPOTENCY_PURGE_ONE_IN = 500
+
+
+def _answered(
+    uow: UnitOfWork, institution: Institution, idempotency: IdempotencyKey | None
+) -> Mapping[str, Any] | None:
+    if idempotency is None:
+        return None
+    stored = uow.idempotency.find(institution.id, idempotency.key)
+    return None if stored is None else stored.for_request(idempotency)
+
+
+def _claim(
+    uow: UnitOfWork, institution: Institution, idempotency: IdempotencyKey, now: dt.datetime
+) -> Mapping[str, Any] | None:
+    """Take the key in this transaction, or the answer stored under it by a request that got there first."""
+    if secrets.randbelow(_IDEMPOTENCY_PURGE_ONE_IN) == 0:
+        uow.idempotency.forget_before(now - dt.timedelta(hours=IDEMPOTENCY_HOURS))
+    stored = uow.idempotency.claim(institution.id, idempotency.key, idempotency.fingerprint, now)
+    if stored is None:
+        return None
+    answer = stored.for_request(idempotency)
+    if answer is None:
+        raise Conflict("this request is still being answered", code="idempotency_key_in_use")
+    return answer
+
+
+def _replayed(
+    uow: UnitOfWork,
+    release: Release,
+    institution: Institution,
+    purpose: str,
+    item: QueryItem,
+    actor: Actor,
+    now: dt.datetime,
+) -> Release:
+    """The stored release again; the repeat is audited (no use counted, no new data access: nothing new left)."""
+    with uow:
+        uow.audit.append(
+            AuditEvent.by(
+                actor,
+                EventType.INDICATOR_QUERY,
+                f"repeat of {release.query_id}",
+                at=now,
+                consent_id=release.consent_id,
+                detail={"query_id": release.query_id, "purpose": purpose, "groups": list(item.groups), "repeat": True},
+            )
+        )
+        uow.commit()
+    return release
+
+
+def _scalar_record(value: IndicatorScalar) -> Any:
+    return {"decimal": str(value)} if isinstance(value, Decimal) else value
+
+
+def _scalar_from_record(value: Any) -> IndicatorScalar:
+    return Decimal(value["decimal"]) if isinstance(value, dict) else value
+
+
+def _release_record(release: Release) -> dict[str, Any]:
+    return {
+        "query_id": release.query_id,
+        "consent_id": release.consent_id,
+        "as_of": release.as_of.isoformat(),
+        "uses": release.uses,
+        "indicators": [[v.name, v.group, _scalar_record(v.value), v.definition_version] for v in release.indicators],
+    }
+
+
+def _release_from_record(record: Mapping[str, Any]) -> Release:
+    return Release(
+        record["query_id"],
+        record["consent_id"],
+        dt.date.fromisoformat(record["as_of"]),
+        tuple(IndicatorValue(n, g, _scalar_from_record(v), d) for n, g, v, d in record["indicators"]),
+        int(record["uses"]),
+    )
+
+
+def _outcomes_record(outcomes: Sequence[BulkOutcome]) -> dict[str, Any]:
+    return {
+        "outcomes": [
+            {
+                "consent_id": o.consent_id,
+                "release": _release_record(o.release) if o.release is not None else None,
+                "refusal": [o.refusal.code, o.refusal.message] if o.refusal is not None else None,
+            }
+            for o in outcomes
+        ]
+    }
+
+
+def _outcomes_from_record(record: Mapping[str, Any]) -> list[BulkOutcome]:
+    return [
+        BulkOutcome(
+            o["consent_id"],
+            _release_from_record(o["release"]) if o["release"] is not None else None,
+            Refusal(*o["refusal"]) if o["refusal"] is not None else None,
+        )
+        for o in record["outcomes"]
+    ]
 
 
 __all__ = [

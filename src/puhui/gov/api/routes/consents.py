@@ -7,7 +7,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path
 
-from puhui.gov.api.deps import AdminActor, Applicant, ApplicantActor, CallingInstitution, InstitutionActor, Node
+from puhui.gov.api.deps import (
+    AdminActor,
+    Applicant,
+    ApplicantActor,
+    CallingInstitution,
+    Idempotency,
+    InstitutionActor,
+    Node,
+)
 from puhui.gov.api.schemas import (
     ConsentGrant,
     ConsentPublic,
@@ -24,9 +32,14 @@ ConsentId = Annotated[str, Path(pattern=r"^con_[0-9a-f]{24}$")]
 
 @router.post("/v1/consent-requests", status_code=201)
 def request(
-    body: ConsentRequestCreate, node: Node, institution: CallingInstitution, actor: InstitutionActor
+    body: ConsentRequestCreate,
+    node: Node,
+    institution: CallingInstitution,
+    actor: InstitutionActor,
+    idempotency: Idempotency,
 ) -> ConsentWithLetter:
-    """An institution asks for a consent; the answer carries the letter the applicant will read."""
+    """An institution asks for a consent; the answer carries the letter the applicant will read. Retried with
+    the same ``Idempotency-Key``: the consent opened the first time."""
     terms = ConsentTerms(
         purpose=body.purpose,
         groups=tuple(body.groups),
@@ -49,6 +62,7 @@ def request(
         request_days=node.settings.gov_consent_request_days,
         actor=actor,
         now=node.now(),
+        idempotency=idempotency,
     )
     return ConsentWithLetter.with_letter(consent)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from puhui.gov.api.deps import CallingInstitution, InstitutionActor, Node
+from puhui.gov.api.deps import CallingInstitution, Idempotency, InstitutionActor, Node
 from puhui.gov.api.schemas import BulkPublic, BulkQueryCreate, BulkResultPublic, IndicatorQueryCreate, ReleasePublic
 from puhui.gov.queries import services
 from puhui.gov.queries.services import QueryItem
@@ -14,10 +14,15 @@ router = APIRouter(prefix="/v1/indicator-queries", tags=["indicator queries"])
 
 @router.post("")
 def query(
-    body: IndicatorQueryCreate, node: Node, institution: CallingInstitution, actor: InstitutionActor
+    body: IndicatorQueryCreate,
+    node: Node,
+    institution: CallingInstitution,
+    actor: InstitutionActor,
+    idempotency: Idempotency,
 ) -> ReleasePublic:
     """Indicators (with definition versions and as-of date, never raw data) if the consent covers the query;
-    otherwise 403 with the reason in ``code``."""
+    otherwise 403 with the reason in ``code``. Retried with the same ``Idempotency-Key``: the same answer, the
+    consent used once."""
     release = services.release_indicators(
         node.uow(),
         institution=institution,
@@ -28,13 +33,18 @@ def query(
         actor=actor,
         now=node.now(),
         as_of=body.as_of,
+        idempotency=idempotency,
     )
     return ReleasePublic.of(release)
 
 
 @router.post("/bulk")
 def query_many(
-    body: BulkQueryCreate, node: Node, institution: CallingInstitution, actor: InstitutionActor
+    body: BulkQueryCreate,
+    node: Node,
+    institution: CallingInstitution,
+    actor: InstitutionActor,
+    idempotency: Idempotency,
 ) -> BulkPublic:
     """Many consented subjects per call; each item is served or refused on its own, with its reason."""
     outcomes = services.release_indicators_bulk(
@@ -47,6 +57,7 @@ def query_many(
         actor=actor,
         now=node.now(),
         as_of=body.as_of,
+        idempotency=idempotency,
     )
     results = [BulkResultPublic.of(o) for o in outcomes]
     served = sum(r.served for r in results)
