@@ -7,6 +7,7 @@ SHA-256 the registry recorded before they are loaded: a file changed behind the 
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import hashlib
 import math
@@ -118,16 +119,64 @@ class _SingleRowGbm:
         return probability, None, adverse
 
 
+class _WoeLookup:
+    """One binned variable's WoE for a single value without optbinning's array transform (pandas on every call):
+    a table computed once at load by that same transform — a value per bin for numbers (the bins found with
+    ``bisect_right`` on the splits, as ``np.digitize(right=False)`` does), per category for categories, and the
+    missing and unknown values."""
+
+    def __init__(self, binning: Any, numeric: bool) -> None:
+        def woe(values: list[Any], dtype: Any) -> list[float]:
+            column = np.array(values, dtype=dtype)
+            return [float(v) for v in binning.transform(column, metric="woe", metric_special=0, metric_missing=0)]
+
+        self.numeric = numeric
+        if numeric:
+            self.splits = [float(s) for s in binning.splits]
+            first = self.splits[0] - 1.0 if self.splits else 0.0
+            self.by_bin = woe([first, *self.splits], float)
+            self.missing = woe([math.nan], float)[0]
+        else:
+            categories = [str(c) for group in binning.splits for c in group]
+            self.by_category = dict(zip(categories, woe(categories, object), strict=True))
+            self.missing = woe([None], object)[0]
+            self.unknown = woe(["\x00unseen category"], object)[0]
+
+    @staticmethod
+    def applies(binning: Any, numeric: bool) -> bool:
+        """Only plain binnings: special codes, grouped rare categories or user splits keep optbinning's path."""
+        return (
+            (binning.dtype == "numerical") == numeric
+            and binning.special_codes is None
+            and getattr(binning, "cat_cutoff", None) is None
+            and getattr(binning, "user_splits", None) is None
+        )
+
+    def __call__(self, value: Any) -> float:
+        if value is None:
+            return self.missing
+        if self.numeric:
+            number = numeric_value(value)
+            if number is None or math.isnan(number):
+                return self.missing
+            return self.by_bin[bisect.bisect_right(self.splits, number)]
+        return self.by_category.get(str(value), self.unknown)
+
+
 class _SingleRowScorecard:
-    """One application through a ``WoeScorecard``, variable by variable (optbinning's own per-variable
-    transform), without the frame round trip: probability, points and each feature's shortfall from its best
-    bin — the same figures as the batch path (tested)."""
+    """One application through a ``WoeScorecard``, variable by variable (a ``_WoeLookup`` table per variable, or
+    optbinning's own per-variable transform for an unusual binning), without the frame round trip: probability,
+    points and each feature's shortfall from its best bin — the same figures as the batch path (tested)."""
 
     def __init__(self, estimator: Any, binnings: list[Any], numeric: list[bool]) -> None:
         self.estimator, self.binnings, self.numeric = estimator, binnings, numeric
         self.names: list[str] = list(estimator.selected_features_)
         self.coefficients = np.asarray(estimator.logistic_.coef_[0], dtype=float)
         self.intercept = float(estimator.logistic_.intercept_[0])
+        self.lookups = [
+            _WoeLookup(binning, is_numeric) if _WoeLookup.applies(binning, is_numeric) else None
+            for binning, is_numeric in zip(binnings, numeric, strict=True)
+        ]
 
     @classmethod
     def of(cls, estimator: Any, kinds: Mapping[str, FeatureKind]) -> _SingleRowScorecard | None:
@@ -143,8 +192,11 @@ class _SingleRowScorecard:
 
     def score(self, facts: Mapping[str, Any]) -> tuple[float, float | None, dict[str, float]]:
         woe = np.empty(len(self.names))
-        for position, (name, binning) in enumerate(zip(self.names, self.binnings, strict=True)):
+        for position, (name, binning, lookup) in enumerate(zip(self.names, self.binnings, self.lookups, strict=True)):
             value = facts.get(name)
+            if lookup is not None:
+                woe[position] = lookup(value)
+                continue
             if self.numeric[position]:
                 number = None if value is None else numeric_value(value)
                 column = np.array([math.nan if number is None else number], dtype=float)
