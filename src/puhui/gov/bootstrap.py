@@ -83,14 +83,26 @@ class GovNode:
 
 def load_indicator_reader(settings: GovSettings) -> IndicatorReader:
     """The reader named by ``PUHUI_GOV_INDICATOR_READER`` (``module:factory``, called with the settings); without
-    one, a development node answers demo values and a production node refuses to start."""
+    one, the lake reader once the node has built an indicator snapshot (``puhui gov indicators build``). Before
+    that, a development node answers demo values and a production node refuses to start."""
     if settings.gov_indicator_reader:
         module_name, _, attribute = settings.gov_indicator_reader.partition(":")
         factory = getattr(importlib.import_module(module_name), attribute)
         reader: IndicatorReader = factory(settings)
         return reader
+    # Imported here: the indicator engine (DuckDB, Arrow) loads only on a node that serves it.
+    from puhui.gov.indicators.config import IndicatorSettings
+    from puhui.gov.indicators.snapshot import LATEST_POINTER
+
+    if (IndicatorSettings(**settings.model_dump()).snapshots_root / LATEST_POINTER).exists():
+        from puhui.gov.indicators.reader import lake_indicator_reader
+
+        return lake_indicator_reader(settings)
     if settings.profile != "development":
-        raise ValidationError("no indicator reader configured: set PUHUI_GOV_INDICATOR_READER")
+        raise ValidationError(
+            "no indicator snapshot and no reader configured: run `puhui gov indicators build` "
+            "or set PUHUI_GOV_INDICATOR_READER"
+        )
     return demo_indicator_reader()
 
 
