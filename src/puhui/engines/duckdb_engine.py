@@ -30,7 +30,9 @@ class DuckDBEngine(Engine):
 
     def __init__(self, config: DuckDBConfig | None = None) -> None:
         self.config = config or DuckDBConfig()
-        settings: dict[str, object] = {}
+        # Ibis writes list lambdas with the single arrow (``x -> x IS NULL``), which DuckDB 2 accepts only when
+        # asked to; distinct counts use them.
+        settings: dict[str, object] = {"lambda_syntax": "ENABLE_SINGLE_ARROW"}
         if self.config.threads:
             settings["threads"] = self.config.threads
         if self.config.memory_limit:

@@ -229,8 +229,10 @@ def _aggregate(rows: ir.Table, indicator: Indicator, dataset: DatasetSpec, keep:
         case Aggregate.COUNT:
             return rows.count(where=keep)
         case Aggregate.COUNT_DISTINCT:
+            # The subject's values collected and deduplicated: a small list per subject costs far less than a
+            # distinct aggregate, which keeps a hash set per subject and indicator.
             assert column is not None
-            return column.nunique(where=keep)
+            return column.collect(where=keep).unique().length()
         case Aggregate.SUM:
             assert column is not None
             return column.sum(where=keep)
@@ -257,51 +259,18 @@ def _read_columns(dataset: DatasetSpec, indicators: Sequence[Indicator]) -> list
 def _dataset_results(
     table: ir.Table, dataset: DatasetSpec, indicators: Sequence[Indicator], as_of: AsOf
 ) -> list[ir.Table]:
-    """Raw per-subject values of every indicator over one data set's point-in-time rows, in few scans: per
-    distinct ``latest_per`` (a data set rarely has two), one grouped aggregation with a conditional aggregate per
-    indicator (``latest`` measures as arg-max), and distinct counts in two steps per counted column. The first
-    table covers every subject with rows in the data set, so the population does not depend on the filters."""
+    """Raw per-subject values of every indicator over one data set's point-in-time rows: one grouped
+    aggregation with a conditional aggregate per indicator (``latest`` measures as arg-max) per distinct
+    ``latest_per`` (a data set rarely has two)."""
     results: list[ir.Table] = []
-    covered = False
     by_versioning: dict[tuple[str, ...], list[Indicator]] = defaultdict(list)
     for indicator in indicators:
         by_versioning[indicator.source.latest_per].append(indicator)
     for latest_per, members in by_versioning.items():
         rows = _latest_versions(table, latest_per, _read_columns(dataset, members)) if latest_per else table
-        counted: dict[str, list[Indicator]] = defaultdict(list)
-        metrics: dict[str, ir.Value] = {}
-        for i in members:
-            if i.measure.aggregate is Aggregate.COUNT_DISTINCT:
-                assert i.measure.column is not None
-                counted[i.measure.column].append(i)
-            else:
-                metrics[_raw_name(i)] = _aggregate(rows, i, dataset, _row_filter(rows, i, dataset, as_of))
-        if metrics:
-            results.insert(0, rows.group_by(SUBJECT_COLUMN).aggregate(**metrics))
-            covered = True
-        for column, group in counted.items():
-            results.append(_distinct_counts(rows, column, group, dataset, as_of))
-    if not covered:  # only distinct counts, over the rows that count: the data set's subjects come apart
-        results.insert(0, table.select(SUBJECT_COLUMN).distinct())
+        metrics = {_raw_name(i): _aggregate(rows, i, dataset, _row_filter(rows, i, dataset, as_of)) for i in members}
+        results.append(rows.group_by(SUBJECT_COLUMN).aggregate(**metrics))
     return results
-
-
-def _distinct_counts(
-    rows: ir.Table, column: str, indicators: Sequence[Indicator], dataset: DatasetSpec, as_of: AsOf
-) -> ir.Table:
-    """Distinct values of ``column`` counted for several indicators at once: which indicators each (subject,
-    value) pair counts for, then the pairs per subject. Two hash aggregations cost far less than a distinct
-    aggregate per indicator, which keeps a set of values per subject each."""
-    present = rows[column].notnull()
-    keeps = {f"_counts_{i.id}": (_row_filter(rows, i, dataset, as_of) & present) for i in indicators}
-    pairs = (
-        rows.filter(ibis.or_(*keeps.values()))
-        .group_by([SUBJECT_COLUMN, column])
-        .aggregate(**{name: keep.any() for name, keep in keeps.items()})
-    )
-    return pairs.group_by(SUBJECT_COLUMN).aggregate(
-        **{_raw_name(i): pairs.count(where=pairs[f"_counts_{i.id}"]) for i in indicators}
-    )
 
 
 def _generalize(raw: ir.Value, indicator: Indicator, as_of: AsOf) -> ir.Value:
