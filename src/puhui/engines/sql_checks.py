@@ -36,17 +36,20 @@ def parsed_date(v: str) -> tuple[str, str]:
     """``(value, matched)``: the DATE (NULL when the date does not exist), and whether ``v`` has a date's shape
     at all — so a caller tells ``impossible_date`` (2023-02-30) from ``wrong_type`` (abc).
 
-    The value needs no regular expression: 年/月/日 and dots become dashes, and DuckDB's own parser reads the
-    rest (2023-1-5, 2023/1/5, a trailing time); 20230105 goes through ``strptime``. The guard keeps the parser
-    from reading what departments do not mean as dates (``inf``, ``1-1-1``). ``matched`` is a regular
-    expression, but callers only need it where the value is NULL.
+    The value needs no regular expression: the usual 2023-01-05 goes straight to DuckDB's date cast; otherwise
+    年/月/日 and dots become dashes, and DuckDB's own parser reads the rest (2023-1-5, 2023/1/5, a trailing
+    time); 20230105 goes through ``strptime``. The guard keeps the parser from reading what departments do not
+    mean as dates (``inf``, ``1-1-1``). ``matched`` is a regular expression, but callers only need it where the
+    value is NULL.
     """
     named = f"replace(replace(replace({v}, '年', '-'), '月', '-'), '日', '')"
     dashed = f"(replace(substr({named}, 1, 10), '.', '-') || substr({named}, 11))"  # 2023.1.5, not seconds' dot
     fast = f"try_cast({dashed} AS DATE)"
     compact = f"CAST(try_strptime({v}, '%Y%m%d') AS DATE)"
+    iso = f"length({v}) = 10 AND substr({v}, 5, 1) = '-' AND substr({v}, 8, 1) = '-'"
     value = (
-        f"(CASE WHEN length({v}) = 8 AND substr({v}, 5, 1) BETWEEN '0' AND '9' "
+        f"(CASE WHEN {iso} THEN (CASE WHEN substr({v}, 1, 4) <> '0000' THEN try_cast({v} AS DATE) END) "
+        f"WHEN length({v}) = 8 AND substr({v}, 5, 1) BETWEEN '0' AND '9' "
         f"THEN (CASE WHEN substr({v}, 1, 4) <> '0000' THEN {compact} END) "
         f"WHEN substr({dashed}, 5, 1) IN ('-', '/') AND substr({v}, 1, 4) <> '0000' AND isfinite({fast}) "
         f"THEN {fast} END)"

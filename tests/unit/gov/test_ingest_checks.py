@@ -6,6 +6,7 @@ import datetime as dt
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -21,6 +22,7 @@ from puhui.core.ids import (
 from puhui.engines import arrow_checks
 from puhui.engines.sql_checks import parsed_date, parsed_timestamp, parsed_year_month
 from puhui.gov.ingest.readers import choose_encoding
+from puhui.gov.ingest.validation import MISSING_PLACEHOLDERS
 
 CON = duckdb.connect()
 
@@ -101,6 +103,26 @@ def test_each_verdict_on_known_numbers() -> None:
     ]
     for value, verdict in zip(values[4:], arrow_checks.credit_code_faults(normalized).to_pylist()[4:], strict=True):
         assert _core_verdict(CreditCode, value)[0] == verdict
+
+
+_text_parts = st.sampled_from(
+    ["a", "1", " ", "\u3000", "\t", "\u00a0", "\u2028", "Ｘ", "０", "中", "暂无", "无", "暂", "-", "NULL", "N", "\\N"]
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.one_of(st.none(), st.lists(_text_parts, max_size=4).map("".join)), min_size=1, max_size=30),
+    st.integers(0, 3),
+)
+def test_cleaning_only_the_values_that_need_it_equals_cleaning_all(values: list[str | None], skip: int) -> None:
+    """The byte tests of ``clean_text`` (blanks at the edges, full-width forms, a placeholder's shape) pick every
+    value that folding, trimming or the placeholders change; a sliced column too."""
+    array = pa.array(values, pa.string()).slice(min(skip, len(values) - 1))
+    fast = arrow_checks.clean_text(array, MISSING_PLACEHOLDERS).to_pylist()
+    folded = pc.utf8_trim(arrow_checks.fold_half_width(array), characters=arrow_checks._BLANKS)
+    everything = pc.if_else(pc.is_in(folded, value_set=MISSING_PLACEHOLDERS), None, folded).to_pylist()
+    assert fast == everything
 
 
 def test_dates_in_every_variant_of_the_contract() -> None:

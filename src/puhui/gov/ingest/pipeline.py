@@ -12,19 +12,21 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from puhui.core.catalog import IDENTIFIER_TYPES, Catalog, DatasetSpec, FieldSpec, FieldType, PrivacyClass
 from puhui.core.errors import IngestError, NotFound
-from puhui.core.ids import SubjectKind
 from puhui.core.masking import mask_name, mask_phone, mask_resident_id
 from puhui.core.pseudonym import Pseudonymizer
 from puhui.engines.sql_checks import quote_identifier, quote_literal
@@ -36,7 +38,7 @@ from puhui.gov.ingest.readers import (
     column_names,
     open_delivery,
 )
-from puhui.gov.ingest.validation import FAULT_REASONS, CheckQuery, map_header, prepare_chunk
+from puhui.gov.ingest.validation import FAULT_REASONS, CheckQuery, PseudonymizeKeys, map_header, prepare_chunk
 from puhui.gov.lake.schema import QUARANTINE_SCHEMA, kept_fields, lake_column, lake_schema
 from puhui.gov.lake.store import BatchRecord, Lake
 from puhui.gov.lake.views import sql_type_of, write_views_sql
@@ -47,6 +49,25 @@ QUARANTINE_VALUE_CHARS = 64
 CHUNK_ROWS = 500_000
 
 ProgressCallback = Callable[[int], None]
+# Files loaded side by side: the machine's two cores, each worker's DuckDB using both when the other waits.
+DEFAULT_WORKERS = 2
+
+
+def _size(delivery: DeliveryFile) -> int:
+    return delivery.path.stat().st_size if delivery.path.is_file() else 0
+
+
+def _locked(progress: ProgressCallback | None) -> ProgressCallback | None:
+    """The progress callback, called by one worker at a time."""
+    if progress is None:
+        return None
+    lock = threading.Lock()
+
+    def report(done: int) -> None:
+        with lock:
+            progress(done)
+
+    return report
 
 
 @dataclass
@@ -111,6 +132,11 @@ def _chunks(batches: Iterator[pa.RecordBatch], rows: int) -> Iterator[pa.Table]:
         yield pa.Table.from_batches(pending)
 
 
+def _text(name: str) -> str:
+    """The column holding a field's value as text, for quarantine."""
+    return quote_identifier(f"q_{name}")
+
+
 def _empty_raw(raw: RawDelivery) -> pa.Table:
     return pa.table({name: pa.array([], pa.string()) for name in column_names(len(raw.header))})
 
@@ -121,7 +147,7 @@ class _FileLoad:
     def __init__(
         self,
         con: duckdb.DuckDBPyConnection,
-        pseudonymizer: Pseudonymizer,
+        pseudonymize_keys: PseudonymizeKeys,
         dataset: DatasetSpec,
         raw: RawDelivery,
         relative: str,
@@ -129,7 +155,7 @@ class _FileLoad:
         received_at: dt.datetime,
     ) -> None:
         self.con = con
-        self.pseudonymizer = pseudonymizer
+        self.pseudonymize_keys = pseudonymize_keys
         self.dataset = dataset
         self.raw = raw
         self.relative = relative
@@ -148,48 +174,67 @@ class _FileLoad:
     def run(self, parts: Path, quarantine: Path) -> list[str]:
         """Stream the file through the checks; good rows go to ``parts/part-NNNNN.parquet`` (one per chunk),
         bad rows to ``quarantine``. Returns the part file names."""
-        self._run("CREATE OR REPLACE TEMP TABLE seen (hash UBIGINT, first_row BIGINT)")
+        self._run("CREATE OR REPLACE TEMP TABLE seen (_hash UBIGINT, first_row BIGINT)")
         names: list[str] = []
-        for raw in _chunks(self.raw.batches, CHUNK_ROWS):
-            names.append(self._check_chunk(raw, parts, len(names)))
+        chunks = _chunks(self.raw.batches, CHUNK_ROWS)
+        raw = next(chunks, None)
+        while raw is not None:
+            following = next(chunks, None)
+            names.append(self._check_chunk(raw, parts, len(names), last=following is None))
+            raw = following
         if not names:  # an empty file still gets a part, so the batch has a schema
-            names.append(self._check_chunk(_empty_raw(self.raw), parts, 0))
-        for table in ("seen", "dups", "checked"):
+            names.append(self._check_chunk(_empty_raw(self.raw), parts, 0, last=True))
+        for table in ("seen", "hashes", "dups", "bad"):
             self._run(f"DROP TABLE IF EXISTS {table}")
         table = pa.concat_tables(self.quarantine) if self.quarantine else QUARANTINE_SCHEMA.empty_table()
         pq.write_table(table, quarantine, compression="snappy")
         return names
 
-    def _check_chunk(self, raw: pa.Table, parts: Path, index: int) -> str:
+    def _check_chunk(self, raw: pa.Table, parts: Path, index: int, *, last: bool) -> str:
         if self.query is None:  # typed Parquet columns are known from the first chunk
             self.query = CheckQuery(self.dataset, self.column_map, {f.name: f.type for f in raw.schema})
         query = self.query
         count = raw.num_rows
-        chunk = prepare_chunk(self.dataset, self.column_map, raw, self.rows_read + 1, query.native)
-        self.con.register("chunk", chunk)
-        # Duplicates on a narrow table (row, hash): a window over the wide checked rows would copy them all.
-        self._run(
-            "CREATE OR REPLACE TEMP TABLE dups AS SELECT h._row, "
-            "coalesce(s.first_row, nullif(min(h._row) OVER (PARTITION BY h._hash), h._row)) AS _dup_of, h._hash "
-            f"FROM (SELECT _row, {query.row_hash()} AS _hash FROM chunk) h LEFT JOIN seen s ON s.hash = h._hash"
+        chunk = prepare_chunk(
+            self.dataset, self.column_map, raw, self.rows_read + 1, self.pseudonymize_keys, query.native
         )
+        # Pass 1 over the chunk: each row's hash and whether any check fails; duplicates from the hashes.
+        self.con.register("chunk", chunk)
         faults = " OR ".join(f"{column} IS NOT NULL" for _, column in query.fault_columns())
         self._run(
-            "CREATE OR REPLACE TEMP TABLE checked AS SELECT c.*, d._dup_of, "
-            f"(c._undecodable OR d._dup_of IS NOT NULL OR {faults}) AS _bad "
-            f"FROM ({query.sql('chunk')}) c JOIN dups d USING (_row)"
+            f"CREATE OR REPLACE TEMP TABLE hashes AS SELECT _row, _hash, (_undecodable OR {faults}) AS _faulty "
+            f"FROM ({query.sql(f'(SELECT *, {query.row_hash()} AS _hash FROM chunk)', carry=('_hash',))})"
         )
-        self._run("INSERT INTO seen SELECT _hash, _row FROM dups WHERE _dup_of IS NULL")
-        bad = self._scalar("SELECT count(*) FROM checked WHERE _bad")
-        if bad:
-            self._collect_quarantine(query)
+        self._find_duplicates(first=index == 0, last=last)
+        bad_rows = self.con.execute("SELECT _row FROM hashes WHERE _faulty UNION SELECT _row FROM dups").fetchnumpy()[
+            "_row"
+        ]
+        bad = np.zeros(count, dtype=bool)
+        bad[np.asarray(bad_rows, dtype=np.int64) - (self.rows_read + 1)] = True
+        chunk = chunk.append_column("_bad", pa.array(bad))
+        self.con.register("chunk", chunk)
+        if len(bad_rows):
+            self._collect_quarantine(query, chunk)
+        # Pass 2: the good rows, typed, straight from the chunk into the part (a filter keeps the file's order).
+        name = self._write_part(parts, index, self._output_sql(query))
         self.con.unregister("chunk")
-        self._pseudonymize()
-        name = self._write_part(parts, index, self._output_sql())
         self.rows_read += count
-        self.rows_accepted += count - bad
-        self.bad_rows += bad
+        self.rows_accepted += count - len(bad_rows)
+        self.bad_rows += len(bad_rows)
         return name
+
+    def _find_duplicates(self, *, first: bool, last: bool) -> None:
+        """``dups``: rows of the chunk that copy an earlier row of the file (row, first row). Earlier chunks are
+        in ``seen`` (one hash per distinct row so far); copies within the chunk are found on a hash aggregate."""
+        earlier = "SELECT h._row, s.first_row FROM hashes h JOIN seen s USING (_hash) UNION ALL " if not first else ""
+        self._run(
+            f"CREATE OR REPLACE TEMP TABLE dups AS SELECT _row, min(first_row) AS _dup_of FROM ({earlier}"
+            "SELECT h._row, w.first_row FROM hashes h JOIN ("
+            "SELECT _hash, min(_row) AS first_row FROM hashes GROUP BY _hash HAVING count(*) > 1"
+            ") w USING (_hash) WHERE h._row > w.first_row) GROUP BY _row"
+        )
+        if not last:
+            self._run("INSERT INTO seen SELECT _hash, _row FROM hashes WHERE _row NOT IN (SELECT _row FROM dups)")
 
     def _write_part(self, parts: Path, index: int, output_sql: str) -> str:
         name = f"part-{index:05d}.parquet"
@@ -205,39 +250,12 @@ class _FileLoad:
         """A statement, its result drained (DuckDB keeps a connection busy until it is)."""
         self.con.execute(sql).fetchall()
 
-    def _identifier_fields(self) -> list[FieldSpec]:
-        return [f for f in self.dataset.fields if f.type in IDENTIFIER_TYPES]
-
-    def _pseudonymize(self) -> None:
-        """Hash the distinct ID numbers of this batch's good rows that the run has not met yet."""
-        keys = " UNION ".join(
-            f"SELECT {CheckQuery.pseudonym_key(f.name)} AS key FROM checked WHERE NOT _bad"
-            for f in self._identifier_fields()
-        )
-        new = self.con.sql(
-            f"SELECT DISTINCT key FROM ({keys}) k WHERE key IS NOT NULL AND NOT EXISTS "
-            "(SELECT 1 FROM pseudonyms p WHERE p.key = k.key)"
-        ).to_arrow_table()
-        if not new.num_rows:
-            return
-        numbers = new.column("key").to_pylist()
-        raw = self.pseudonymizer.raw
-        person, enterprise = SubjectKind.PERSON, SubjectKind.ENTERPRISE
-        made = [raw(person if key[0] == "P" else enterprise, key[1:]) for key in numbers]
-        self.con.register(
-            "new_pseudonyms", pa.table({"key": new.column("key"), "pseudonym": pa.array(made, pa.string())})
-        )
-        self._run("INSERT INTO pseudonyms SELECT key, pseudonym FROM new_pseudonyms")
-        self.con.unregister("new_pseudonyms")
-
-    def _output_sql(self) -> str:
-        select, joins = [], []
-        for index, spec in enumerate(kept_fields(self.dataset)):
+    def _output_sql(self, query: CheckQuery) -> str:
+        select = []
+        for spec in kept_fields(self.dataset):
             column = quote_identifier(lake_column(self.dataset, spec))
             if spec.type in IDENTIFIER_TYPES:
-                alias = f"p{index}"
-                joins.append(f"LEFT JOIN pseudonyms {alias} ON {alias}.key = c.{CheckQuery.pseudonym_key(spec.name)}")
-                select.append(f"{alias}.pseudonym AS {column}")
+                select.append(f"c.{CheckQuery.pseudonym(spec.name)} AS {column}")
             else:
                 sql_type = sql_type_of(self.schema.field(lake_column(self.dataset, spec)).type)
                 select.append(f"CAST(c.{CheckQuery.typed(spec.name)} AS {sql_type}) AS {column}")
@@ -247,19 +265,20 @@ class _FileLoad:
             f"CAST({received} AS TIMESTAMPTZ) AS _received_at",
             "c._row AS _row",
         ]
-        return f"SELECT {', '.join(select)} FROM checked c {' '.join(joins)} WHERE NOT c._bad ORDER BY c._row"
+        return f"SELECT {', '.join(select)} FROM ({query.sql('chunk', carry=('_bad',))}) c WHERE NOT c._bad"
 
-    def _collect_quarantine(self, query: CheckQuery) -> None:
-        """Turn this batch's bad rows into quarantine records (few rows: masked in Python with the core rules)."""
-        texts = ", ".join(
-            f"CAST(chunk.{query.source_value(f)} AS VARCHAR) AS {CheckQuery.value(f.name)}" for f in self.dataset.fields
+    def _collect_quarantine(self, query: CheckQuery, chunk: pa.Table) -> None:
+        """Turn this chunk's bad rows into quarantine records (few rows: masked in Python with the core rules)."""
+        texts = {_text(f.name): f"CAST({query.source_value(f)} AS VARCHAR)" for f in self.dataset.fields}
+        self.con.register("bad_chunk", chunk.filter(chunk.column("_bad")))
+        source = (
+            f"(SELECT b.*, d._dup_of, {', '.join(f'{sql} AS {name}' for name, sql in texts.items())} "
+            "FROM bad_chunk b LEFT JOIN dups d USING (_row))"
         )
-        self._run(
-            f"CREATE OR REPLACE TEMP TABLE bad AS SELECT c.*, {texts} FROM checked c JOIN chunk USING (_row) "
-            "WHERE c._bad"
-        )
+        self._run(f"CREATE OR REPLACE TEMP TABLE bad AS {query.sql(source, carry=('_dup_of', *texts))}")
+        self.con.unregister("bad_chunk")
         undecodable_field = " ".join(
-            f"WHEN contains({CheckQuery.value(f.name)}, {quote_literal(UNDECODABLE_MARK)}) THEN {quote_literal(f.name)}"
+            f"WHEN contains({_text(f.name)}, {quote_literal(UNDECODABLE_MARK)}) THEN {quote_literal(f.name)}"
             for f in self.dataset.fields
         )
         parts = [
@@ -269,11 +288,10 @@ class _FileLoad:
         ]
         for spec, fault in query.fault_columns():
             parts.append(
-                f"SELECT _row, {quote_literal(spec.name)}, {fault}, {CheckQuery.value(spec.name)}, NULL FROM bad "
+                f"SELECT _row, {quote_literal(spec.name)}, {fault}, {_text(spec.name)}, NULL FROM bad "
                 f"WHERE {fault} IS NOT NULL AND NOT _undecodable AND _dup_of IS NULL"
             )
         records = self.con.sql(" UNION ALL ".join(parts) + " ORDER BY 1").fetchall()
-        self._run("DROP TABLE bad")
         rows: list[int] = []
         fields: list[str | None] = []
         kinds: list[str] = []
@@ -319,14 +337,24 @@ def new_batch_id(sha256: str) -> str:
 
 
 def connect_for_ingest(threads: int | None = None) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB for one run. No spill directory: plaintext IDs of a batch must never touch disk."""
+    """An in-memory DuckDB for one worker. No spill directory: plaintext IDs of a batch must never touch disk."""
     config: dict[str, str | bool | int | float | list[str]] = {"temp_directory": ""}
     if threads:
         config["threads"] = threads
-    con = duckdb.connect(config=config)
-    # The run's pseudonym memo: ID numbers met so far and their pseudonyms. In memory only, dropped at the end.
-    con.execute("CREATE TEMP TABLE pseudonyms (key VARCHAR, pseudonym VARCHAR)").fetchall()
-    return con
+    return duckdb.connect(config=config)
+
+
+class KeyPseudonyms:
+    """Pseudonyms for a column of pseudonym keys (``p``/``e`` + normalized number; null stays null), shared by
+    the workers of a run: the pseudonymizer's memo hashes each number once, under a lock."""
+
+    def __init__(self, pseudonymizer: Pseudonymizer) -> None:
+        self.pseudonymizer = pseudonymizer
+        self.lock = threading.Lock()
+
+    def __call__(self, keys: pa.Array) -> pa.Array:
+        with self.lock:
+            return pa.array(self.pseudonymizer.many_keyed(keys.to_pylist()), pa.string())
 
 
 class DeliveryIngestor:
@@ -340,28 +368,61 @@ class DeliveryIngestor:
         *,
         received_at: dt.datetime | None = None,
         threads: int | None = None,
+        workers: int = DEFAULT_WORKERS,
     ) -> None:
         self.lake = lake
         self.catalog = catalog
         self.pseudonymizer = pseudonymizer
+        self.pseudonymize_keys = KeyPseudonyms(pseudonymizer)
         self.received_at = received_at
         self.threads = threads
+        self.workers = max(1, workers)
+        self._lake_lock = threading.Lock()
 
     def ingest(
         self, deliveries: Iterable[DeliveryFile], progress: ProgressCallback | None = None
     ) -> list[IngestOutcome]:
-        outcomes: list[IngestOutcome] = []
-        with self.lake.writing():
+        """Load every file, one batch each; outcomes in the order of ``deliveries``.
+
+        Files of different data sets load side by side (``workers`` threads, each with its own DuckDB); the files
+        of one data set load one after the other, in order, so re-deliveries and corrections behave as in a
+        sequential run. Lake metadata (finding a known file, publishing, the log) is touched under one lock."""
+        files = list(deliveries)
+        outcomes: list[IngestOutcome | None] = [None] * len(files)
+        groups: dict[str, list[int]] = {}
+        for index, delivery in enumerate(files):
+            groups.setdefault(delivery.dataset, []).append(index)
+        # Largest data sets first, so the last ones to finish are small.
+        queue = sorted(groups.values(), key=lambda group: -sum(_size(files[i]) for i in group))
+        queue_lock = threading.Lock()
+        report = _locked(progress)
+
+        def work() -> None:
             con = connect_for_ingest(self.threads)
             try:
-                for delivery in deliveries:
-                    outcome = self._ingest_file(con, delivery, progress)
-                    outcomes.append(outcome)
-                    self.lake.log({"event": outcome.status, **outcome.as_dict()})
+                while True:
+                    with queue_lock:
+                        if not queue:
+                            return
+                        group = queue.pop(0)
+                    for index in group:
+                        outcome = self._ingest_file(con, files[index], report)
+                        outcomes[index] = outcome
+                        with self._lake_lock:
+                            self.lake.log({"event": outcome.status, **outcome.as_dict()})
             finally:
                 con.close()
+
+        with self.lake.writing():
+            workers = min(self.workers, len(queue))
+            if workers <= 1:
+                work()
+            else:
+                with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ingest") as pool:
+                    for running in [pool.submit(work) for _ in range(workers)]:
+                        running.result()
             write_views_sql(self.lake, self.catalog)
-        return outcomes
+        return [outcome for outcome in outcomes if outcome is not None]
 
     def _ingest_file(
         self, con: duckdb.DuckDBPyConnection, delivery: DeliveryFile, progress: ProgressCallback | None
@@ -379,7 +440,8 @@ class DeliveryIngestor:
             expected = delivery.entry.sha256 if delivery.entry else None
             if expected and expected.lower() != digest:
                 raise IngestError("the file's sha256 differs from the manifest's: truncated or altered in transit")
-            known = self.lake.find(dataset.id, digest)
+            with self._lake_lock:
+                known = self.lake.find(dataset.id, digest)
             if known is not None:
                 outcome.status, outcome.batch_id = "unchanged", known.record.batch_id
                 if progress is not None:
@@ -405,7 +467,7 @@ class DeliveryIngestor:
         staged = self.lake.new_staging(batch_id)
         try:
             raw = open_delivery(delivery.path, declared_encoding(delivery, dataset), progress)
-            load = _FileLoad(con, self.pseudonymizer, dataset, raw, delivery.relative, batch_id, received_at)
+            load = _FileLoad(con, self.pseudonymize_keys, dataset, raw, delivery.relative, batch_id, received_at)
             parts = load.run(self.lake.staged_data(staged), self.lake.staged_quarantine(staged))
             expected_rows = delivery.entry.rows if delivery.entry else None
             if expected_rows is not None and expected_rows != load.rows_read:
@@ -443,7 +505,8 @@ class DeliveryIngestor:
         except BaseException:
             self.lake.discard(staged)
             raise
-        self.lake.publish(record, staged)
+        with self._lake_lock:
+            self.lake.publish(record, staged)
         outcome.status = "loaded"
         outcome.batch_id = batch_id
         outcome.rows_read, outcome.rows_accepted, outcome.rows_quarantined = (

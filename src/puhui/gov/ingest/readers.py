@@ -2,7 +2,7 @@
 
 Every reader yields text columns named ``c0 … cN`` in the file's own column order and reports the header as
 delivered; mapping headers to catalog fields is the validator's job. Memory stays bounded: CSV is transcoded
-and parsed block by block, XLSX is read row by row in openpyxl's read-only mode, Parquet by record batch.
+and parsed block by block, XLSX is read row by row by calamine, Parquet by record batch.
 
 Bytes that are not valid in the file's encoding become U+FFFD, so the row that holds them is quarantined as
 ``undecodable`` while the rest of the file loads. Errors that make a whole file unreadable are raised as
@@ -20,7 +20,7 @@ import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -245,19 +245,22 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
+def _text_column(values: tuple[object, ...]) -> pa.Array:
+    return pa.array([v if v.__class__ is str else _cell_text(v) for v in values], pa.string())
+
+
 def open_xlsx(path: Path, progress: ProgressCallback | None = None) -> RawDelivery:
-    from openpyxl import load_workbook  # heavy import, only when a workbook arrives
+    """The first sheet of a workbook, read by calamine (Rust): cells as text, as the workbook shows them."""
+    from python_calamine import CalamineWorkbook
 
     if not zipfile.is_zipfile(path):
         raise IngestError("not an XLSX workbook (not a zip container): wrong format or truncated")
     try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except Exception as err:  # openpyxl raises many kinds for broken workbooks
+        workbook = CalamineWorkbook.from_path(str(path))
+        sheets = workbook.sheet_names
+        rows = iter(workbook.get_sheet_by_index(0).iter_rows())
+    except Exception as err:  # calamine raises its own kinds for broken workbooks
         raise IngestError(f"cannot open the workbook: {type(err).__name__}") from None
-    sheet = workbook.worksheets[0]
-    # Without this, openpyxl parses the whole sheet once more to find its size when the file declares none.
-    sheet.reset_dimensions()
-    rows = sheet.iter_rows(values_only=True)
     try:
         header = [_cell_text(v) for v in next(rows)]
     except StopIteration:
@@ -267,24 +270,25 @@ def open_xlsx(path: Path, progress: ProgressCallback | None = None) -> RawDelive
         header.pop()
     width = len(header)
     names = column_names(width)
-    notes = [f"{len(workbook.worksheets) - 1} further sheet(s) ignored"] if len(workbook.worksheets) > 1 else []
+    notes = [f"{len(sheets) - 1} further sheet(s) ignored"] if len(sheets) > 1 else []
     size = path.stat().st_size
+    padding = [""] * width
+
+    def batch(pending: list[list[Any]]) -> pa.RecordBatch:
+        cells = [row[:width] if len(row) >= width else row + padding[len(row) :] for row in pending]
+        return pa.RecordBatch.from_arrays([_text_column(column) for column in zip(*cells, strict=True)], names=names)
 
     def batches() -> Iterator[pa.RecordBatch]:
         try:
-            columns: list[list[str]] = [[] for _ in range(width)]
-            count = 0
+            pending: list[list[Any]] = []
             for row in rows:
-                cells = list(row[:width]) + [None] * (width - len(row))
-                for i in range(width):
-                    columns[i].append(_cell_text(cells[i]))
-                count += 1
-                if count == XLSX_BATCH_ROWS:
-                    yield pa.RecordBatch.from_arrays([pa.array(c, pa.string()) for c in columns], names=names)
-                    columns, count = [[] for _ in range(width)], 0
-            if count:
-                yield pa.RecordBatch.from_arrays([pa.array(c, pa.string()) for c in columns], names=names)
-        except (zipfile.BadZipFile, KeyError, OSError) as err:
+                pending.append(row)
+                if len(pending) == XLSX_BATCH_ROWS:
+                    yield batch(pending)
+                    pending = []
+            if pending:
+                yield batch(pending)
+        except (zipfile.BadZipFile, KeyError, OSError, ValueError) as err:
             raise IngestError(f"the workbook is broken part-way: {type(err).__name__}") from None
         finally:
             workbook.close()

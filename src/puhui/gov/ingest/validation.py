@@ -10,6 +10,7 @@ other fields in one DuckDB query and names each field's fault (``missing_require
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,6 +24,7 @@ from puhui.engines.arrow_checks import (
     clean_text,
     contains_bytes,
     credit_code_faults,
+    is_ascii,
     normalize_ids,
     resident_id_faults,
     subject_id_faults,
@@ -98,43 +100,77 @@ def id_fault_column(name: str) -> str:
     return f"x_{name}"
 
 
-def pseudonym_key_column(name: str) -> str:
-    return f"k_{name}"
+def pseudonym_column(name: str) -> str:
+    return f"p_{name}"
+
+
+# Turns pseudonym keys (``p``/``e`` + normalized number, null where the number is not valid) into pseudonyms.
+PseudonymizeKeys = Callable[[pa.Array], pa.Array]
+
+
+def _judge_identifiers(
+    spec: FieldSpec, raw: pa.Array | pa.ChunkedArray, pseudonymize: PseudonymizeKeys
+) -> tuple[pa.Array, pa.Array, pa.Array]:
+    """(cleaned text, fault, pseudonym) per value of an ID-number column, as dictionary arrays. A file repeats
+    each number many times, so the numbers are cleaned, judged and pseudonymized once per distinct delivered
+    text; the rows keep only their index into those."""
+    if not pa.types.is_string(raw.type):
+        raw = pc.cast(raw, pa.string())
+    encoded = pc.dictionary_encode(raw.combine_chunks() if isinstance(raw, pa.ChunkedArray) else raw)
+    distinct, indices = encoded.dictionary, encoded.indices
+    value = clean_text(distinct, MISSING_PLACEHOLDERS).combine_chunks()
+    number = normalize_ids(value)
+    if spec.type is FieldType.RESIDENT_ID:
+        faults, person = resident_id_faults(number), np.ones(len(distinct), dtype=bool)
+    elif spec.type is FieldType.CREDIT_CODE:
+        faults, person = credit_code_faults(number), np.zeros(len(distinct), dtype=bool)
+    else:
+        faults, person = subject_id_faults(number)
+    valid = pc.and_(pc.is_valid(number), pc.is_null(faults))
+    kind = pc.if_else(pa.array(person), pa.scalar("p"), pa.scalar("e"))
+    keys = pc.if_else(valid, pc.binary_join_element_wise(kind, number, ""), pa.scalar(None, pa.string()))
+    pseudonyms = pseudonymize(keys)
+    return (
+        pa.DictionaryArray.from_arrays(indices, value),
+        pa.DictionaryArray.from_arrays(indices, faults),
+        pa.DictionaryArray.from_arrays(indices, pseudonyms),
+    )
 
 
 def prepare_chunk(
-    dataset: DatasetSpec, column_map: ColumnMap, raw: pa.Table, first_row: int, native: frozenset[str] = frozenset()
+    dataset: DatasetSpec,
+    column_map: ColumnMap,
+    raw: pa.Table,
+    first_row: int,
+    pseudonymize: PseudonymizeKeys,
+    native: frozenset[str] = frozenset(),
 ) -> pa.Table:
     """The raw columns plus, per field, its cleaned text (except ``native`` fields, already typed); for ID numbers
-    also their verdict and pseudonym key (``P``/``E`` + normalized number); ``_row`` and ``_undecodable``."""
+    also their verdict and pseudonym; ``_row`` and ``_undecodable``."""
     size = raw.num_rows
-    columns: dict[str, pa.Array] = {name: raw.column(name).combine_chunks() for name in raw.column_names}
+    columns: dict[str, pa.Array | pa.ChunkedArray] = {name: raw.column(name) for name in raw.column_names}
     columns["_row"] = pa.array(np.arange(first_row, first_row + size, dtype=np.int64))
     undecodable = np.zeros(size, dtype=bool)
     for name in raw.column_names:
         array = columns[name]
-        if pa.types.is_string(array.type) and contains_bytes(array, _UNDECODABLE_BYTES):
-            undecodable |= pc.fill_null(pc.match_substring(array, UNDECODABLE_MARK), False).to_numpy(
-                zero_copy_only=False
-            )
+        if pa.types.is_string(array.type):
+            chunks = array.chunks if isinstance(array, pa.ChunkedArray) else [array]
+            if any(not is_ascii(chunk) and contains_bytes(chunk, _UNDECODABLE_BYTES) for chunk in chunks):
+                undecodable |= pc.fill_null(pc.match_substring(array, UNDECODABLE_MARK), False).to_numpy(
+                    zero_copy_only=False
+                )
     columns["_undecodable"] = pa.array(undecodable)
     for spec in dataset.fields:
         if spec.name in native:
             continue
         raw_name = column_map.columns.get(spec.name)
         source = columns[raw_name] if raw_name else pa.nulls(size, pa.string())
-        value = clean_text(source, MISSING_PLACEHOLDERS)
         if spec.type in IDENTIFIER_TYPES:
-            number = normalize_ids(value)
-            if spec.type is FieldType.RESIDENT_ID:
-                faults, person = resident_id_faults(number), np.ones(size, dtype=bool)
-            elif spec.type is FieldType.CREDIT_CODE:
-                faults, person = credit_code_faults(number), np.zeros(size, dtype=bool)
-            else:
-                faults, person = subject_id_faults(number)
-            kind = pc.if_else(pa.array(person), pa.scalar("P"), pa.scalar("E"))
+            value, faults, pseudonyms = _judge_identifiers(spec, source, pseudonymize)
             columns[id_fault_column(spec.name)] = faults
-            columns[pseudonym_key_column(spec.name)] = pc.binary_join_element_wise(kind, number, "")
+            columns[pseudonym_column(spec.name)] = pseudonyms
+        else:
+            value = clean_text(source, MISSING_PLACEHOLDERS)
         columns[value_column(spec.name)] = value
     _mark_identifier_echoes(dataset, columns)
     return pa.table(columns)
@@ -159,7 +195,7 @@ def echo_column(name: str) -> str:
     return f"w_{name}"
 
 
-def _mark_identifier_echoes(dataset: DatasetSpec, columns: dict[str, pa.Array]) -> None:
+def _mark_identifier_echoes(dataset: DatasetSpec, columns: dict[str, pa.Array | pa.ChunkedArray]) -> None:
     """Per kept text field, whether its value repeats a direct identifier of its own row (a name copied into an
     "award" or "operator" column). Such values are checked as delivered but never reach the lake: the catalog's
     privacy classes say where names belong, this catches where they leak."""
@@ -268,8 +304,8 @@ class CheckQuery:
         return quote_identifier(f"e_{name}")
 
     @staticmethod
-    def pseudonym_key(name: str) -> str:
-        return quote_identifier(pseudonym_key_column(name))
+    def pseudonym(name: str) -> str:
+        return quote_identifier(pseudonym_column(name))
 
     def source_value(self, spec: FieldSpec) -> str:
         """The column ``prepare_chunk`` leaves for a field: cleaned text, or the typed column as delivered."""
@@ -277,21 +313,22 @@ class CheckQuery:
             return quote_identifier(self.column_map.columns[spec.name])
         return self.value(spec.name)
 
-    def sql(self, source: str) -> str:
+    def sql(self, source: str, carry: tuple[str, ...] = ()) -> str:
         """SELECT over a prepared chunk: per field ``e_`` its fault, ``t_`` its typed value if the lake keeps it, for
-        ID numbers ``k_`` the pseudonym key; ``_row`` and ``_undecodable``. Each value is typed once (inner query)
-        and judged from that (outer query); cleaned texts stay in the chunk — quarantine reads them there."""
-        inner = ["_row", "_undecodable"]
-        outer = ["_row", "_undecodable"]
+        ID numbers ``p_`` the pseudonym (null where the number is missing or not valid); ``_row``, ``_undecodable``
+        and the source columns named in ``carry``. Each value is typed once (inner query) and judged from that
+        (outer query)."""
+        inner = ["_row", "_undecodable", *carry]
+        outer = ["_row", "_undecodable", *carry]
         for spec in self.dataset.fields:
             name = spec.name
             v = self.source_value(spec)
             missing = "'missing_required'" if spec.required else "NULL"
             if spec.type in IDENTIFIER_TYPES:
-                key = self.pseudonym_key(name)
-                inner.append(f"CASE WHEN {v} IS NOT NULL THEN {key} END AS {key}")
+                pseudonym = self.pseudonym(name)
+                inner.append(pseudonym)
                 inner.append(f"{quote_identifier(id_fault_column(name))} AS {self.fault(name)}")
-                outer.append(key)
+                outer.append(pseudonym)
                 fault = self.fault(name)
             elif name in self.native:
                 inner.append(f"CAST({v} AS {_SQL_TYPES[spec.type]}) AS {self.typed(name)}")
