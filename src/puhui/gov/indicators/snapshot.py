@@ -176,17 +176,20 @@ def compute_all(
     *,
     supplements: Mapping[str, pa.Table] | None = None,
 ) -> tuple[dict[SubjectKind, pa.Table], list[str]]:
-    """Both kinds at once: each data set is read once for persons and enterprises alike, then the results are
-    split by pseudonym prefix. Same tables as ``compute`` per kind."""
+    """Both kinds at once: each data set is read once for persons and enterprises alike, the results assembled
+    once, then split by pseudonym prefix. Same tables as ``compute`` per kind."""
     results, usable, unavailable = _run(engine, lake, definitions, None, as_of, None, supplements)
+    everyone = assemble(results, usable)
+    subjects = everyone.column(SUBJECT_COLUMN)
     tables = {}
     for kind in KINDS:
-        mine = [
-            (plan, result.filter(pc.starts_with(result.column(SUBJECT_COLUMN), KIND_PREFIX[kind])))
-            for plan, result in results
-        ]
-        tables[kind] = assemble(mine, [i for i in usable if i.applies_to(kind)])
+        mine = everyone.filter(pc.starts_with(subjects, KIND_PREFIX[kind]))
+        tables[kind] = mine.select([SUBJECT_COLUMN, *(i.id for i in _column_order(usable) if i.applies_to(kind))])
     return tables, unavailable
+
+
+def _column_order(indicators: Sequence[Indicator]) -> list[Indicator]:
+    return sorted(indicators, key=lambda i: (i.group, i.id))
 
 
 def assemble(results: Sequence[tuple[SourcePlan, pa.Table]], indicators: Sequence[Indicator]) -> pa.Table:
@@ -194,22 +197,27 @@ def assemble(results: Sequence[tuple[SourcePlan, pa.Table]], indicators: Sequenc
     as booleans, other values as text, and a subject missing from a plan's result takes the no-record value."""
     if not results or not indicators:
         return pa.table({SUBJECT_COLUMN: pa.array([], pa.string())})
-    population, rows = _placements([result.column(SUBJECT_COLUMN) for _, result in results])
-    columns: dict[str, pa.Array | pa.ChunkedArray] = {SUBJECT_COLUMN: population}
-    found: dict[str, pa.Array | pa.ChunkedArray] = {}
-    for (plan, result), taken in zip(results, rows, strict=True):
+    population, placements = _placements([result.column(SUBJECT_COLUMN) for _, result in results])
+    by_id = {i.id: i for i in indicators}
+    found: dict[str, pa.Array] = {}
+    for (plan, result), rows in zip(results, placements, strict=True):
+        absent = len(result)  # the row appended below: the no-record value
+        taken = pa.array(np.where(rows < 0, absent, rows))
         for name in plan.indicators:
-            found[name] = result.column(name).take(taken)
-    for indicator in sorted(indicators, key=lambda i: (i.group, i.id)):
-        flag = indicator.output is OutputType.FLAG
-        values = found[indicator.id].cast(pa.bool_() if flag else pa.string())
-        columns[indicator.id] = values.fill_null(indicator.no_record_value())
+            indicator = by_id[name]
+            dtype = pa.bool_() if indicator.output is OutputType.FLAG else pa.string()
+            default = indicator.no_record_value()
+            values = result.column(name).combine_chunks().cast(dtype)
+            if values.null_count:
+                values = values.fill_null(default)
+            found[name] = pa.concat_arrays([values, pa.array([default], dtype)]).take(taken)
+    columns = {SUBJECT_COLUMN: population, **{i.id: found[i.id] for i in _column_order(indicators)}}
     return pa.table(columns)
 
 
-def _placements(subjects: Sequence[pa.ChunkedArray]) -> tuple[pa.Array, list[pa.Array]]:
+def _placements(subjects: Sequence[pa.ChunkedArray]) -> tuple[pa.Array, list[np.ndarray]]:
     """The sorted union of several subject columns, and for each column which of its rows each population
-    subject takes (null: none). One dictionary encoding of all of them at once: one hash pass, one sort."""
+    subject takes (-1: none). One dictionary encoding of all of them at once: one hash pass, one sort."""
     combined = pa.chunked_array([c for column in subjects for c in column.cast(pa.string()).chunks], pa.string())
     encoded = pc.dictionary_encode(combined.combine_chunks())
     order = pc.sort_indices(encoded.dictionary).to_numpy()
@@ -221,7 +229,7 @@ def _placements(subjects: Sequence[pa.ChunkedArray]) -> tuple[pa.Array, list[pa.
     for column in subjects:
         rows = np.full(len(order), -1, dtype=np.int64)
         rows[positions[start : start + len(column)]] = np.arange(len(column), dtype=np.int64)
-        placements.append(pa.array(rows, mask=rows < 0))
+        placements.append(rows)
         start += len(column)
     return encoded.dictionary.take(pa.array(order)), placements
 
