@@ -36,8 +36,6 @@ from puhui.cli._output import console, print_json
 from puhui.cli._processes import ServiceProcess, admit_bank, bank_node, gov_node, puhui_command
 from puhui.core.errors import PuhuiError
 
-LAKE_READER = "puhui.gov.indicators.reader:lake_indicator_reader"
-
 
 class DemoFailed(Exception):
     pass
@@ -74,7 +72,7 @@ def demo(
 def _run(root: Path, persons: int, seed: int, count: int, workers: int, quiet: bool) -> dict[str, Any]:
     city, gov_home, bank_home = root / "city", root / "gov", root / "bank"
     token = secrets.token_hex(16)
-    gov_env = {"PUHUI_HOME": str(gov_home), "PUHUI_PROFILE": "development", "PUHUI_GOV_INDICATOR_READER": LAKE_READER}
+    gov_env = {"PUHUI_HOME": str(gov_home), "PUHUI_PROFILE": "development"}
     steps: list[tuple[str, float]] = []
 
     def step(label: str, *arguments: str, env: dict[str, str] | None = None) -> str:
@@ -114,7 +112,7 @@ def _run(root: Path, persons: int, seed: int, count: int, workers: int, quiet: b
         env=gov_env,
     )
     step("脱敏指标 build the indicators", "gov", "indicators", "build", "--as-of", as_of, env=gov_env)
-    with gov_node(gov_home, token, {"PUHUI_GOV_INDICATOR_READER": LAKE_READER}) as gov:
+    with gov_node(gov_home, token) as gov:  # serves the lake: the snapshot was just built
         groups = [g["name"] for g in httpx.get(f"{gov.base_url}/v1/indicator-groups", timeout=10).json()]
         key_file = bank_home / "gov-key.pem"
         institution = admit_bank(gov.base_url, token, groups, key_file)
