@@ -1,6 +1,6 @@
 """End-to-end decision latency on loopback: both nodes on this machine, an open-loop load at a fixed rate.
 
-    python3 bench/decision_latency.py [--rate 200] [--seconds 60] [--bank-workers 2] [--gov-workers 1]
+    python3 bench/decision_latency.py [--rate 200] [--seconds 60] [--bank-workers 2] [--gov-workers 2]
 
 Set-up (not timed): ``puhui gov serve`` with an in-memory indicator reader that knows a few applicants
 (``tests.support.bank_acceptance``), the bank admitted, a LightGBM champion registered, ``puhui bank serve``
@@ -11,7 +11,9 @@ Timed: one ``POST /v1/applications/{id}/decision`` per application, sent on an o
 leaves at start + i / rate, whatever the answers before it): the bank queries the government node's indicators
 under the consent (signed request, consent check, use counter, audit chain), joins its own data, evaluates the
 champion and challenger rule sets, scores with the model, prices with a schedule, stores the decision record and
-answers. Latency is measured from the scheduled send time, so a server that falls behind shows it.
+answers. Latency is measured from the scheduled send time, so a server that falls behind shows it. The sender is
+one asyncio loop on keep-alive connections (``open_loop``), so that the load generator takes little of the two
+cores the nodes share.
 
 Baseline in the same run: ``GET /health`` of the bank at the same rate (the HTTP stack and the process alone).
 """
@@ -19,6 +21,7 @@ Baseline in the same run: ``GET /health`` of the bank at the same rate (the HTTP
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import secrets
@@ -76,32 +79,103 @@ def prepare(bank_url: str, gov_url: str, count: int, concurrency: int) -> list[s
     return ids
 
 
-def open_loop(base_url: str, paths: list[tuple[str, str]], rate: float, threads: int = 96) -> dict[str, Any]:
-    """Send ``paths`` ((method, path)) at ``rate`` per second; latencies from each request's scheduled time.
+KEEP_ALIVE_SECONDS = 4.0  # uvicorn closes a connection idle for 5 s: never send on one idle that long
 
-    ``threads`` senders share the schedule (sender k sends requests k, k + threads, …), each on its own
-    keep-alive connection; a request whose sender is still busy leaves late, and its lateness counts."""
-    latencies: list[float] = [0.0] * len(paths)
-    statuses: list[int] = [0] * len(paths)
-    start = time.perf_counter() + 0.5
 
-    def sender(first: int) -> None:
-        with httpx.Client(base_url=base_url, timeout=60) as client:
-            for index in range(first, len(paths), threads):
-                scheduled = start + index / rate
-                delay = scheduled - time.perf_counter()
-                if delay > 0:
-                    time.sleep(delay)
-                method, path = paths[index]
-                try:
-                    statuses[index] = client.request(method, path).status_code
-                except httpx.HTTPError:
-                    statuses[index] = 0
-                latencies[index] = time.perf_counter() - scheduled
+class _Connection:
+    """One keep-alive HTTP/1.1 connection: a request out, its answer read back by its Content-Length."""
 
-    with ThreadPoolExecutor(threads) as pool:
-        list(pool.map(sender, range(threads)))
-    elapsed = max(start + i / rate + latency for i, latency in enumerate(latencies)) - start
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader, self.writer = reader, writer
+        self.used = asyncio.get_running_loop().time()
+
+    async def exchange(self, request: bytes) -> int:
+        self.used = asyncio.get_running_loop().time()
+        self.writer.write(request)
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        status = int(head[9:12])
+        length = 0
+        for line in head.split(b"\r\n"):
+            if line[:15].lower() == b"content-length:":
+                length = int(line[15:])
+        if length:
+            await self.reader.readexactly(length)
+        return status
+
+
+async def _open_loop(host: str, port: int, requests: list[bytes], rate: float, max_connections: int) -> tuple:
+    """Send request i at start + i / rate on an idle keep-alive connection (a new one when none is idle)."""
+    latencies = [0.0] * len(requests)
+    statuses = [0] * len(requests)
+    idle: list[_Connection] = []
+    opened = 0
+    free = asyncio.Condition()
+    loop = asyncio.get_running_loop()
+
+    async def connection() -> _Connection:
+        nonlocal opened
+        async with free:
+            while idle and loop.time() - idle[-1].used > KEEP_ALIVE_SECONDS:
+                idle.pop().writer.close()
+                opened -= 1
+            while not idle and opened >= max_connections:
+                await free.wait()
+            if idle:
+                return idle.pop()
+            opened += 1
+        return _Connection(*await asyncio.open_connection(host, port))
+
+    async def send(index: int, scheduled: float) -> None:
+        nonlocal opened
+        link = await connection()
+        try:
+            statuses[index] = await link.exchange(requests[index])
+        except (OSError, asyncio.IncompleteReadError, ValueError):
+            statuses[index] = 0
+            link.writer.close()
+            link = None  # type: ignore[assignment]
+        latencies[index] = loop.time() - scheduled
+        async with free:
+            if link is None:
+                opened -= 1
+            else:
+                idle.append(link)
+            free.notify()
+
+    start = loop.time() + 0.5
+    tasks = []
+    for index in range(len(requests)):
+        scheduled = start + index / rate
+        delay = scheduled - loop.time()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(send(index, scheduled)))
+    await asyncio.gather(*tasks)
+    for link in idle:
+        link.writer.close()
+    return latencies, statuses, start
+
+
+def open_loop(base_url: str, paths: list[tuple[str, str]], rate: float, max_connections: int = 256) -> dict[str, Any]:
+    """Send ``paths`` ((method, path)) at ``rate`` per second, open loop; latencies from each scheduled time.
+
+    The sender is one asyncio loop writing pre-built HTTP/1.1 requests on keep-alive connections (a new one only
+    when every open one is busy): on a 2-core machine a Python client thread per connection would take the CPU
+    the servers under test need. A request that cannot leave on time (no connection free) counts its wait."""
+    url = httpx.URL(base_url)
+    host, port = url.host, url.port or 80
+    requests = [
+        f"{method} {path} HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Length: 0\r\n\r\n".encode()
+        for method, path in paths
+    ]
+    try:
+        import uvloop  # the servers' own event loop; the standard one works too, with more CPU
+
+        runner: Any = uvloop.run
+    except ImportError:
+        runner = asyncio.run
+    latencies, statuses, _start = runner(_open_loop(host, port, requests, rate, max_connections))
+    elapsed = max(i / rate + latency for i, latency in enumerate(latencies))
     counts: dict[int, int] = {}
     for status in statuses:
         counts[status] = counts.get(status, 0) + 1
@@ -122,7 +196,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=200.0, help="decisions per second")
     parser.add_argument("--seconds", type=float, default=60.0, help="length of the timed run")
     parser.add_argument("--bank-workers", type=int, default=2, help="uvicorn workers of the bank")
-    parser.add_argument("--gov-workers", type=int, default=1, help="uvicorn workers of the government node")
+    parser.add_argument("--gov-workers", type=int, default=2, help="uvicorn workers of the government node")
     parser.add_argument("--prepare-concurrency", type=int, default=8)
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     arguments = parser.parse_args()
