@@ -183,7 +183,9 @@ def compute_all(
     subjects = everyone.column(SUBJECT_COLUMN)
     tables = {}
     for kind in KINDS:
-        mine = everyone.filter(pc.starts_with(subjects, KIND_PREFIX[kind]))
+        # Sorted by subject, so a kind's pseudonyms (one prefix) are one run of rows: a slice, not a copy.
+        rows = np.flatnonzero(pc.starts_with(subjects, KIND_PREFIX[kind]).to_numpy(zero_copy_only=False))
+        mine = everyone.slice(int(rows[0]), len(rows)) if len(rows) else everyone.slice(0, 0)
         tables[kind] = mine.select([SUBJECT_COLUMN, *(i.id for i in _column_order(usable) if i.applies_to(kind))])
     return tables, unavailable
 
