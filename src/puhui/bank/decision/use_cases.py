@@ -134,7 +134,7 @@ def decide_application(ctx: DecisionContext, application_id: str) -> Application
             application.subject_id,
             ctx.groups,
             purpose=ctx.consent_terms.purpose,
-            idempotency_key=_key("query", application_id, stored.consent_id),
+            idempotency_key=idempotency_key("query", application_id, stored.consent_id),
         )
     except UpstreamUnavailable:
         return _wait(ctx, stored)
@@ -182,7 +182,7 @@ def _open_consent(ctx: DecisionContext, application: Application, replaces: str 
     )
     now = ctx.clock()
     try:
-        key = _key("consent", application.application_id, replaces)
+        key = idempotency_key("consent", application.application_id, replaces)
         pending = ctx.gov.request_consent(request, idempotency_key=key)
     except UpstreamUnavailable:
         with ctx.uow() as uow:
@@ -317,8 +317,9 @@ def _state(stored: StoredApplication, decision: DecisionRecord | None) -> Applic
     return ApplicationState(stored.application.application_id, status, stored.consent_id, decision)
 
 
-def _key(*parts: str) -> str:
-    """An idempotency key: the same logical request always carries the same key, whatever the retries."""
+def idempotency_key(*parts: str) -> str:
+    """An idempotency key: the same logical request always carries the same key, whatever the retries (32 hex
+    characters, whatever the parts hold)."""
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
 
 
@@ -327,6 +328,7 @@ __all__ = [
     "DecisionContext",
     "application_state",
     "decide_application",
+    "idempotency_key",
     "purge_expired_indicators",
     "retry_waiting",
     "submit_application",

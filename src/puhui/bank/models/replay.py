@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from puhui.bank.db.tables import CustomerRow, PastApplicationRow, ReceivedIndicatorsRow
 from puhui.bank.db.uow import ReceivedIndicators
-from puhui.bank.decision.use_cases import DecisionContext
+from puhui.bank.decision.use_cases import DecisionContext, idempotency_key
 from puhui.bank.gov_client.model import ConsentRequest
 from puhui.core.errors import PuhuiError
 from puhui.core.ids import SubjectKind
@@ -128,7 +128,8 @@ def _consent(ctx: DecisionContext, sign_consent: SignConsent, past: _Past) -> st
     """The consent id of a signed consent for ``past``, or an error line."""
     try:
         request = ConsentRequest(past.subject_kind, past.subject_id, ctx.groups, ctx.consent_terms, past.application_id)
-        pending = ctx.gov.request_consent(request, idempotency_key=f"replay-consent-{past.application_id}")
+        key = idempotency_key("replay-consent", past.application_id)
+        pending = ctx.gov.request_consent(request, idempotency_key=key)
         sign_consent(pending.consent_id, past.subject_id, past.name)
     except PuhuiError as err:
         return f"{past.application_id}: {err.code}: {err.message}"
@@ -142,7 +143,8 @@ def _query_chunk(ctx: DecisionContext, as_of: dt.date, chunk: list[tuple[_Past, 
             ctx.groups,
             purpose=ctx.consent_terms.purpose,
             as_of=as_of,
-            idempotency_key=f"replay-{as_of}-{chunk[0][0].application_id}",
+            # the same chunk again (a retry, a resumed replay) carries the same key; another chunk another one
+            idempotency_key=idempotency_key("replay", as_of.isoformat(), *(consent for _, consent in chunk)),
         )
     except PuhuiError as err:
         return 0, [f"{past.application_id}: {err.code}: {err.message}" for past, _ in chunk]
