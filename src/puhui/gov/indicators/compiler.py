@@ -193,12 +193,14 @@ def _known_by(table: ir.Table, dataset: DatasetSpec, kind: SubjectKind | None, a
     return predicates
 
 
-def _latest_key(rows: ir.Table, order_by: str | None) -> ir.StructValue:
+def _latest_key(rows: ir.Table, order_by: str | None, dataset: DatasetSpec | None = None) -> ir.StructValue:
     """What "latest" means, as one value to maximize: ``order_by`` (a missing value ranks last), then receipt
-    order, then row order, so every engine picks the same row. Every row has a distinct key."""
+    order, then row order, so every engine picks the same row. Every row has a distinct key. The event date is
+    never missing here (point-in-time rows have one), so it needs no flag."""
     fields: dict[str, ir.Value] = {}
     if order_by is not None:
-        fields["_has_order"] = rows[order_by].notnull()
+        if dataset is None or order_by != dataset.event_date:
+            fields["_has_order"] = rows[order_by].notnull()
         fields["_order"] = rows[order_by]
     fields["_received"] = rows[RECEIVED_COLUMN]
     fields["_batch"] = rows[BATCH_COLUMN]
@@ -244,7 +246,7 @@ def _aggregate(rows: ir.Table, indicator: Indicator, dataset: DatasetSpec, keep:
             return column.min(where=keep)
         case Aggregate.LATEST:
             assert column is not None
-            return column.argmax(_latest_key(rows, measure.order_by or dataset.event_date), where=keep)
+            return column.argmax(_latest_key(rows, measure.order_by or dataset.event_date, dataset), where=keep)
     raise DefinitionError(f"{indicator.id}: unknown measure {measure.aggregate.value}")  # pragma: no cover
 
 
