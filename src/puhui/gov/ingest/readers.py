@@ -159,6 +159,55 @@ class TranscodingReader(io.RawIOBase):
         return size
 
 
+class _CountingFile(io.FileIO):
+    """A file that reports the bytes read to a progress callback."""
+
+    def __init__(self, path: Path, progress: ProgressCallback | None) -> None:
+        super().__init__(path, "rb")
+        self._progress = progress
+
+    def read(self, size: int | None = -1) -> bytes:
+        data = super().read(size)
+        if self._progress is not None and data:
+            self._progress(len(data))
+        return data
+
+    def readinto(self, buffer: Any) -> int:
+        size = super().readinto(buffer)
+        if self._progress is not None and size:
+            self._progress(size)
+        return size
+
+
+def _replacing_codec(encoding: str) -> str:
+    """The name of a codec that reads ``encoding`` with U+FFFD for bytes invalid in it (registered once).
+
+    pyarrow's CSV reader transcodes with the codec's incremental decoder, which is strict by default: one broken
+    byte would fail the whole file, where it must cost only the row that holds it."""
+    name = f"puhui_{CODECS[encoding]}_replace"
+    if name not in _REPLACING_CODECS:
+        base = codecs.lookup(CODECS[encoding])
+
+        class ReplacingDecoder(base.incrementaldecoder):  # type: ignore[name-defined,misc]
+            def __new__(cls, errors: str = "strict") -> Any:
+                return super().__new__(cls, "replace")
+
+            def __init__(self, errors: str = "strict") -> None:
+                pass
+
+        _REPLACING_CODECS[name] = codecs.CodecInfo(
+            base.encode,
+            base.decode,
+            incrementalencoder=base.incrementalencoder,
+            incrementaldecoder=ReplacingDecoder,
+            name=name,
+        )
+        if len(_REPLACING_CODECS) == 1:
+            codecs.register(_REPLACING_CODECS.get)
+    return name
+
+
+_REPLACING_CODECS: dict[str, codecs.CodecInfo] = {}
 _COLUMN_COUNT = re.compile(r"Expected \d+ columns, got \d+")
 
 
@@ -197,11 +246,19 @@ def open_csv(path: Path, declared_encoding: str | None, progress: ProgressCallba
     encoding, detected = choose_encoding(sample, declared_encoding)
     header = _read_header(path, encoding)
     names = column_names(len(header))
-    stream = TranscodingReader(path.open("rb"), encoding, progress)
+    stream: io.RawIOBase
+    if encoding == "utf-8":
+        stream = TranscodingReader(path.open("rb"), encoding, progress)
+        source: BinaryIO = io.BufferedReader(stream, buffer_size=_CSV_BLOCK)
+        transcode = "utf8"
+    else:  # pyarrow decodes block by block itself, with a decoder that marks broken bytes instead of failing
+        stream = _CountingFile(path, progress)
+        source = stream
+        transcode = _replacing_codec(encoding)
     try:
         reader = pacsv.open_csv(
-            io.BufferedReader(stream, buffer_size=_CSV_BLOCK),
-            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=_CSV_BLOCK),
+            source,
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=_CSV_BLOCK, encoding=transcode),
             parse_options=pacsv.ParseOptions(newlines_in_values=True),
             convert_options=pacsv.ConvertOptions(
                 column_types=dict.fromkeys(names, pa.string()),
