@@ -103,7 +103,9 @@ class _Connection:
         return status
 
 
-async def _open_loop(host: str, port: int, requests: list[bytes], rate: float, max_connections: int) -> tuple:
+async def _open_loop(
+    host: str, port: int, requests: list[bytes], rate: float, max_connections: int
+) -> tuple[list[float], list[int]]:
     """Send request i at start + i / rate on an idle keep-alive connection (a new one when none is idle)."""
     latencies = [0.0] * len(requests)
     statuses = [0] * len(requests)
@@ -128,32 +130,33 @@ async def _open_loop(host: str, port: int, requests: list[bytes], rate: float, m
     async def send(index: int, scheduled: float) -> None:
         nonlocal opened
         link = await connection()
+        broken = False
         try:
             statuses[index] = await link.exchange(requests[index])
         except (OSError, asyncio.IncompleteReadError, ValueError):
             statuses[index] = 0
+            broken = True
             link.writer.close()
-            link = None  # type: ignore[assignment]
-        latencies[index] = loop.time() - scheduled
+        latencies[index] = time.perf_counter() - scheduled
         async with free:
-            if link is None:
+            if broken:
                 opened -= 1
             else:
                 idle.append(link)
             free.notify()
 
-    start = loop.time() + 0.5
+    start = time.perf_counter() + 0.5  # perf_counter: uvloop's loop.time() ticks in whole milliseconds
     tasks = []
     for index in range(len(requests)):
         scheduled = start + index / rate
-        delay = scheduled - loop.time()
+        delay = scheduled - time.perf_counter()
         if delay > 0:
             await asyncio.sleep(delay)
         tasks.append(asyncio.create_task(send(index, scheduled)))
     await asyncio.gather(*tasks)
     for link in idle:
         link.writer.close()
-    return latencies, statuses, start
+    return latencies, statuses
 
 
 def open_loop(base_url: str, paths: list[tuple[str, str]], rate: float, max_connections: int = 256) -> dict[str, Any]:
@@ -174,7 +177,7 @@ def open_loop(base_url: str, paths: list[tuple[str, str]], rate: float, max_conn
         runner: Any = uvloop.run
     except ImportError:
         runner = asyncio.run
-    latencies, statuses, _start = runner(_open_loop(host, port, requests, rate, max_connections))
+    latencies, statuses = runner(_open_loop(host, port, requests, rate, max_connections))
     elapsed = max(i / rate + latency for i, latency in enumerate(latencies))
     counts: dict[int, int] = {}
     for status in statuses:
