@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from puhui.bank.config import BankSettings
 from puhui.bank.db import UnitOfWork, make_engine, migrate, session_factory
+from puhui.bank.decision.facts import APPLICATION_FACT_LABELS
 from puhui.bank.decision.use_cases import DecisionContext
 from puhui.bank.gov_client.client import HttpGovClient
 from puhui.bank.gov_client.model import GovGateway
@@ -58,9 +59,10 @@ def gov_client(settings: BankSettings) -> HttpGovClient:
 
 
 def indicator_labels() -> dict[str, Text]:
-    """Reason-code labels of every fact a model may read: the indicators' own names and the bank's facts."""
+    """Reason-code labels of every fact a model may read: the indicators' own names, the bank's facts and the
+    application's own."""
     labels = {f"indicator.{indicator.id}": indicator.name for indicator in load_indicators()}
-    return {**labels, **OWN_FACT_LABELS}
+    return {**labels, **OWN_FACT_LABELS, **APPLICATION_FACT_LABELS}
 
 
 def default_groups(settings: BankSettings) -> tuple[str, ...]:

@@ -311,7 +311,7 @@ def _print(results: dict[str, Any]) -> None:
     console.print(table)
     reasons = Table(title="主要原因 top reasons (declines, referrals, reduced limits)")
     for column in ("code", "原因", "reason", "count"):
-        reasons.add_column(column)
+        reasons.add_column(column, overflow="fold")  # a narrow terminal wraps a reason code, never cuts it
     for reason in summary["top_reasons"]:
         reasons.add_row(reason["code"], reason["zh"], reason["en"], str(reason["count"]))
     console.print(reasons)

@@ -10,7 +10,18 @@ from collections.abc import Mapping
 from typing import Any
 
 from puhui.bank.decision.model import Application
+from puhui.core.i18n import Text
 from puhui.core.ids import ResidentId, SubjectKind
+
+# How a reason names a fact of the application itself (indicators and the bank's facts carry their own names).
+APPLICATION_FACT_LABELS: dict[str, Text] = {
+    "applicant.kind": Text(zh="申请人类型", en="kind of applicant"),
+    "applicant.segment": Text(zh="客群", en="customer segment"),
+    "applicant.age": Text(zh="申请人年龄", en="age of the applicant"),
+    "application.amount": Text(zh="申请金额", en="amount applied for"),
+    "application.term_months": Text(zh="申请期限", en="term applied for"),
+    "application.product": Text(zh="申请产品", en="product applied for"),
+}
 
 
 def build_facts(
@@ -28,4 +39,4 @@ def build_facts(
     return facts
 
 
-__all__ = ["build_facts"]
+__all__ = ["APPLICATION_FACT_LABELS", "build_facts"]
