@@ -1,10 +1,12 @@
 """Ingesting deliveries into the lake: read, validate, pseudonymize, quarantine, publish — one batch per file.
 
-``ingest_deliveries`` is the use case behind ``puhui gov ingest``. Per file: resolve its data set, hash it (an
-identical re-delivery changes nothing), stream its rows through one DuckDB check query per record batch,
-pseudonymize the distinct ID numbers of the good rows (each number hashed once per run, then joined back),
-write good rows to the batch's Parquet file and bad rows to its quarantine, and publish atomically.
-A file that cannot be read as a whole is rejected and leaves nothing behind.
+``DeliveryIngestor`` is the use case behind ``puhui gov ingest``. Per file: resolve its data set, hash it (an
+identical re-delivery changes nothing), and stream it in chunks of 500 k rows. Per chunk: ID numbers are judged
+and pseudonymized once per distinct delivered text (``IdentifierMemo``, remembered for the run), other text
+cleaned in Arrow; one DuckDB pass over the chunk finds each row's faults and hash (duplicates), the few bad rows
+go to quarantine, and a second pass types the good rows and writes them, in file order, to the batch's part.
+The batch is published atomically. Files of different data sets load side by side on two workers. A file that
+cannot be read as a whole is rejected and leaves nothing behind.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from puhui.core.catalog import IDENTIFIER_TYPES, Catalog, DatasetSpec, FieldSpec, FieldType, PrivacyClass
@@ -38,7 +41,14 @@ from puhui.gov.ingest.readers import (
     column_names,
     open_delivery,
 )
-from puhui.gov.ingest.validation import FAULT_REASONS, CheckQuery, PseudonymizeKeys, map_header, prepare_chunk
+from puhui.gov.ingest.validation import (
+    FAULT_REASONS,
+    CheckQuery,
+    JudgeIdentifiers,
+    judge_identifier_texts,
+    map_header,
+    prepare_chunk,
+)
 from puhui.gov.lake.schema import QUARANTINE_SCHEMA, kept_fields, lake_column, lake_schema
 from puhui.gov.lake.store import BatchRecord, Lake
 from puhui.gov.lake.views import sql_type_of, write_views_sql
@@ -166,7 +176,7 @@ class _FileLoad:
     def __init__(
         self,
         con: duckdb.DuckDBPyConnection,
-        pseudonymize_keys: PseudonymizeKeys,
+        judge_identifiers: JudgeIdentifiers,
         dataset: DatasetSpec,
         raw: RawDelivery,
         relative: str,
@@ -174,7 +184,7 @@ class _FileLoad:
         received_at: dt.datetime,
     ) -> None:
         self.con = con
-        self.pseudonymize_keys = pseudonymize_keys
+        self.judge_identifiers = judge_identifiers
         self.dataset = dataset
         self.raw = raw
         self.relative = relative
@@ -215,7 +225,7 @@ class _FileLoad:
         query = self.query
         count = raw.num_rows
         chunk = prepare_chunk(
-            self.dataset, self.column_map, raw, self.rows_read + 1, self.pseudonymize_keys, query.native
+            self.dataset, self.column_map, raw, self.rows_read + 1, self.judge_identifiers, query.native
         )
         # Pass 1 over the chunk: each row's hash and whether any check fails; duplicates from the hashes.
         self.con.register("chunk", chunk)
@@ -363,17 +373,56 @@ def connect_for_ingest(threads: int | None = None) -> duckdb.DuckDBPyConnection:
     return duckdb.connect(config=config)
 
 
-class KeyPseudonyms:
-    """Pseudonyms for a column of pseudonym keys (``p``/``e`` + normalized number; null stays null), shared by
-    the workers of a run: the pseudonymizer's memo hashes each number once, under a lock."""
+class IdentifierMemo:
+    """The run's memory of ID numbers: per field type and delivered text, its cleaned text, fault and pseudonym.
 
-    def __init__(self, pseudonymizer: Pseudonymizer) -> None:
+    Deliveries repeat each number across chunks, files and data sets; each delivered text is judged once and each
+    number hashed once per run, and a chunk finds its texts by one hash join instead of a Python loop per value.
+    The memo is an in-memory DuckDB of its own (no spill directory: plaintext never touches disk), shared by the
+    workers under a lock, and dropped with the run."""
+
+    def __init__(self, pseudonymizer: Pseudonymizer, threads: int | None) -> None:
         self.pseudonymizer = pseudonymizer
         self.lock = threading.Lock()
+        self.con = connect_for_ingest(threads)
+        self.con.execute(
+            "CREATE TABLE memo (kind VARCHAR, text VARCHAR, value VARCHAR, fault VARCHAR, pseudonym VARCHAR)"
+        ).fetchall()
 
-    def __call__(self, keys: pa.Array) -> pa.Array:
+    def _pseudonymize(self, keys: pa.Array) -> pa.Array:
+        return pa.array(self.pseudonymizer.many_keyed(keys.to_pylist()), pa.string())
+
+    def __call__(self, kind: FieldType, texts: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array]:
         with self.lock:
-            return pa.array(self.pseudonymizer.many_keyed(keys.to_pylist()), pa.string())
+            self.con.register("texts", pa.table({"i": np.arange(len(texts), dtype=np.int64), "text": texts}))
+            found = self.con.sql(
+                "SELECT m.value, m.fault, m.pseudonym, m.text IS NULL AS new FROM texts t LEFT JOIN memo m "
+                f"ON m.kind = {quote_literal(kind.value)} AND m.text = t.text ORDER BY t.i"
+            ).to_arrow_table()
+            self.con.unregister("texts")
+            new = found.column("new").combine_chunks()
+            columns = [
+                found.column(name).combine_chunks().cast(pa.string()) for name in ("value", "fault", "pseudonym")
+            ]
+            if not pc.any(new).as_py():
+                return columns[0], columns[1], columns[2]
+            unseen = texts.filter(new)
+            judged = judge_identifier_texts(kind, unseen, self._pseudonymize)
+            self.con.register(
+                "judged",
+                pa.table({"text": unseen, "value": judged[0], "fault": judged[1], "pseudonym": judged[2]}),
+            )
+            self.con.execute(
+                f"INSERT INTO memo SELECT {quote_literal(kind.value)}, text, value, fault, pseudonym FROM judged"
+            ).fetchall()
+            self.con.unregister("judged")
+            value, fault, pseudonym = (
+                pc.replace_with_mask(known, new, fresh) for known, fresh in zip(columns, judged, strict=True)
+            )
+            return value, fault, pseudonym
+
+    def close(self) -> None:
+        self.con.close()
 
 
 class DeliveryIngestor:
@@ -392,7 +441,6 @@ class DeliveryIngestor:
         self.lake = lake
         self.catalog = catalog
         self.pseudonymizer = pseudonymizer
-        self.pseudonymize_keys = KeyPseudonyms(pseudonymizer)
         self.received_at = received_at
         self.threads = threads
         self.workers = max(1, workers)
@@ -415,6 +463,7 @@ class DeliveryIngestor:
         queue = sorted(groups.values(), key=lambda group: -sum(_expected_cost(files[i]) for i in group))
         queue_lock = threading.Lock()
         report = _locked(progress)
+        memo = IdentifierMemo(self.pseudonymizer, self.threads)
 
         def work() -> None:
             con = connect_for_ingest(self.threads)
@@ -425,7 +474,7 @@ class DeliveryIngestor:
                             return
                         group = queue.pop(0)
                     for index in group:
-                        outcome = self._ingest_file(con, files[index], report)
+                        outcome = self._ingest_file(con, memo, files[index], report)
                         outcomes[index] = outcome
                         with self._lake_lock:
                             self.lake.log({"event": outcome.status, **outcome.as_dict()})
@@ -434,17 +483,24 @@ class DeliveryIngestor:
 
         with self.lake.writing():
             workers = min(self.workers, len(queue))
-            if workers <= 1:
-                work()
-            else:
-                with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ingest") as pool:
-                    for running in [pool.submit(work) for _ in range(workers)]:
-                        running.result()
+            try:
+                if workers <= 1:
+                    work()
+                else:
+                    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ingest") as pool:
+                        for running in [pool.submit(work) for _ in range(workers)]:
+                            running.result()
+            finally:
+                memo.close()
             write_views_sql(self.lake, self.catalog)
         return [outcome for outcome in outcomes if outcome is not None]
 
     def _ingest_file(
-        self, con: duckdb.DuckDBPyConnection, delivery: DeliveryFile, progress: ProgressCallback | None
+        self,
+        con: duckdb.DuckDBPyConnection,
+        memo: IdentifierMemo,
+        delivery: DeliveryFile,
+        progress: ProgressCallback | None,
     ) -> IngestOutcome:
         started = time.perf_counter()
         outcome = IngestOutcome(file=delivery.relative, dataset=delivery.dataset, status="rejected")
@@ -466,7 +522,7 @@ class DeliveryIngestor:
                 if progress is not None:
                     progress(delivery.path.stat().st_size)
                 return outcome
-            self._load(con, delivery, dataset, digest, outcome, progress)
+            self._load(con, memo, delivery, dataset, digest, outcome, progress)
         except IngestError as err:
             outcome.status, outcome.reason = "rejected", err.message
         outcome.seconds = round(time.perf_counter() - started, 3)
@@ -475,6 +531,7 @@ class DeliveryIngestor:
     def _load(
         self,
         con: duckdb.DuckDBPyConnection,
+        memo: IdentifierMemo,
         delivery: DeliveryFile,
         dataset: DatasetSpec,
         digest: str,
@@ -486,7 +543,7 @@ class DeliveryIngestor:
         staged = self.lake.new_staging(batch_id)
         try:
             raw = open_delivery(delivery.path, declared_encoding(delivery, dataset), progress)
-            load = _FileLoad(con, self.pseudonymize_keys, dataset, raw, delivery.relative, batch_id, received_at)
+            load = _FileLoad(con, memo, dataset, raw, delivery.relative, batch_id, received_at)
             parts = load.run(self.lake.staged_data(staged), self.lake.staged_quarantine(staged))
             expected_rows = delivery.entry.rows if delivery.entry else None
             if expected_rows is not None and expected_rows != load.rows_read:

@@ -106,34 +106,42 @@ def pseudonym_column(name: str) -> str:
 
 # Turns pseudonym keys (``p``/``e`` + normalized number, null where the number is not valid) into pseudonyms.
 PseudonymizeKeys = Callable[[pa.Array], pa.Array]
+# (cleaned text, fault, pseudonym) for each of some distinct delivered texts of an ID-number field of a type.
+JudgeIdentifiers = Callable[[FieldType, pa.Array], tuple[pa.Array, pa.Array, pa.Array]]
 
 
-def _judge_identifiers(
-    spec: FieldSpec, raw: pa.Array | pa.ChunkedArray, pseudonymize: PseudonymizeKeys
+def judge_identifier_texts(
+    kind: FieldType, texts: pa.Array, pseudonymize: PseudonymizeKeys
 ) -> tuple[pa.Array, pa.Array, pa.Array]:
-    """(cleaned text, fault, pseudonym) per value of an ID-number column, as dictionary arrays. A file repeats
-    each number many times, so the numbers are cleaned, judged and pseudonymized once per distinct delivered
-    text; the rows keep only their index into those."""
-    if not pa.types.is_string(raw.type):
-        raw = pc.cast(raw, pa.string())
-    encoded = pc.dictionary_encode(raw.combine_chunks() if isinstance(raw, pa.ChunkedArray) else raw)
-    distinct, indices = encoded.dictionary, encoded.indices
-    value = clean_text(distinct, MISSING_PLACEHOLDERS).combine_chunks()
+    """(cleaned text, fault, pseudonym) per delivered text of a ``kind`` ID-number field (resident ID, credit code,
+    or either): cleaned, normalized, checked by the NumPy kernels, pseudonymized when valid."""
+    value = clean_text(texts, MISSING_PLACEHOLDERS).combine_chunks()
     number = normalize_ids(value)
-    if spec.type is FieldType.RESIDENT_ID:
-        faults, person = resident_id_faults(number), np.ones(len(distinct), dtype=bool)
-    elif spec.type is FieldType.CREDIT_CODE:
-        faults, person = credit_code_faults(number), np.zeros(len(distinct), dtype=bool)
+    if kind is FieldType.RESIDENT_ID:
+        faults, person = resident_id_faults(number), np.ones(len(texts), dtype=bool)
+    elif kind is FieldType.CREDIT_CODE:
+        faults, person = credit_code_faults(number), np.zeros(len(texts), dtype=bool)
     else:
         faults, person = subject_id_faults(number)
     valid = pc.and_(pc.is_valid(number), pc.is_null(faults))
-    kind = pc.if_else(pa.array(person), pa.scalar("p"), pa.scalar("e"))
-    keys = pc.if_else(valid, pc.binary_join_element_wise(kind, number, ""), pa.scalar(None, pa.string()))
-    pseudonyms = pseudonymize(keys)
+    initial = pc.if_else(pa.array(person), pa.scalar("p"), pa.scalar("e"))
+    keys = pc.if_else(valid, pc.binary_join_element_wise(initial, number, ""), pa.scalar(None, pa.string()))
+    return value, faults, pseudonymize(keys)
+
+
+def _judge_identifiers(
+    spec: FieldSpec, raw: pa.Array | pa.ChunkedArray, judge: JudgeIdentifiers
+) -> tuple[pa.Array, pa.Array, pa.Array]:
+    """(cleaned text, fault, pseudonym) per value of an ID-number column, as dictionary arrays: each distinct
+    delivered text is judged once (``judge`` may remember earlier chunks' texts); the rows keep only an index."""
+    if not pa.types.is_string(raw.type):
+        raw = pc.cast(raw, pa.string())
+    encoded = pc.dictionary_encode(raw.combine_chunks() if isinstance(raw, pa.ChunkedArray) else raw)
+    value, faults, pseudonyms = judge(spec.type, encoded.dictionary)
     return (
-        pa.DictionaryArray.from_arrays(indices, value),
-        pa.DictionaryArray.from_arrays(indices, faults),
-        pa.DictionaryArray.from_arrays(indices, pseudonyms),
+        pa.DictionaryArray.from_arrays(encoded.indices, value),
+        pa.DictionaryArray.from_arrays(encoded.indices, faults),
+        pa.DictionaryArray.from_arrays(encoded.indices, pseudonyms),
     )
 
 
@@ -142,7 +150,7 @@ def prepare_chunk(
     column_map: ColumnMap,
     raw: pa.Table,
     first_row: int,
-    pseudonymize: PseudonymizeKeys,
+    judge: JudgeIdentifiers,
     native: frozenset[str] = frozenset(),
 ) -> pa.Table:
     """The raw columns plus, per field, its cleaned text (except ``native`` fields, already typed); for ID numbers
@@ -166,7 +174,7 @@ def prepare_chunk(
         raw_name = column_map.columns.get(spec.name)
         source = columns[raw_name] if raw_name else pa.nulls(size, pa.string())
         if spec.type in IDENTIFIER_TYPES:
-            value, faults, pseudonyms = _judge_identifiers(spec, source, pseudonymize)
+            value, faults, pseudonyms = _judge_identifiers(spec, source, judge)
             columns[id_fault_column(spec.name)] = faults
             columns[pseudonym_column(spec.name)] = pseudonyms
         else:
