@@ -12,6 +12,7 @@ import secrets
 import httpx
 import pytest
 
+from puhui.bank.decision.use_cases import idempotency_key
 from puhui.bank.gov_client.applicant import ApplicantAgent
 from puhui.bank.gov_client.client import HttpGovClient
 from puhui.bank.gov_client.model import ConsentRequest, ConsentTerms
@@ -137,6 +138,42 @@ def test_the_government_node_answers_a_replayed_query_as_of_a_past_day(nodes):
     again = client.query_indicators_bulk(items[:1], GROUPS, purpose=terms.purpose, idempotency_key="bulk-2")
     assert again[0].received is None and again[0].refusal == "frequency_exhausted"  # one use per consent
     client.close()
+
+
+def test_a_query_whose_answer_was_lost_is_answered_again_under_the_same_consent(nodes):
+    # The bank's query reached the node and was served, but the answer never came back (a timeout after sending).
+    # Asked again, the bank sends the same idempotency key and gets that answer: no second use, no new consent.
+    subject = resident_id(2)
+    submitted = nodes["client"].post(
+        "/v1/applications",
+        json={
+            "application_id": "E2E-5",
+            "subject_id": subject,
+            "product": "P-CONSUMER",
+            "amount": "20000",
+            "term_months": 12,
+        },
+    )
+    consent_id = submitted.json()["consent_id"]
+    nodes["applicant"].sign_consent(consent_id, subject, "周八")
+    gov = HttpGovClient(
+        nodes["gov"].base_url, key_id=nodes["institution"], private_key=load_private_key(nodes["key_file"].read_text())
+    )
+    lost = gov.query_indicators(
+        consent_id,
+        SubjectKind.PERSON,
+        subject,
+        GROUPS,
+        purpose="loan_application",
+        idempotency_key=idempotency_key("query", "E2E-5", consent_id),
+    )
+    gov.close()
+    assert lost.values["court_dishonest_debtor_now"] is True
+
+    decided = nodes["client"].post("/v1/applications/E2E-5/decision")
+    assert decided.status_code == 200, decided.text
+    assert decided.json()["consent_id"] == consent_id
+    assert decided.json()["decision"]["reasons"][0]["code"] == "KO_DISHONEST_DEBTOR"
 
 
 def test_with_the_gov_node_down_nothing_is_approved(nodes):
