@@ -9,7 +9,7 @@ the first as-of that sees them is the day after. Measured in one run, on the sam
 - baseline: ``SELECT subject, count(*) … GROUP BY subject`` over the UNION ALL of every source data set the
   indicators read (the cheapest query that touches each source row once per subject), fetched to Arrow;
 - refresh: every indicator of every person and enterprise, point in time, on DuckDB (compute to Arrow), and
-  the full snapshot build (compute + sorted Parquet + SQLite index);
+  the full snapshot build (compute + sorted Parquet + Arrow lookup files);
 - Spark local (``--spark``; ``--spark-only`` skips everything else): the same compute on PySpark, after the
   session start (timed apart);
 - reads: ``--reads`` single-subject reads of random subjects from the latest snapshot's index (p50 / p99).
