@@ -12,10 +12,11 @@ from rich.table import Table
 
 from puhui.cli._output import console, print_json, user_errors
 from puhui.core.catalog import load_catalog
+from puhui.core.clock import CHINA_TIME
 from puhui.core.errors import ValidationError
 from puhui.core.pseudonym import Pseudonymizer
 from puhui.gov.config import GovSettings
-from puhui.gov.ingest.deliveries import CHINA_TIME, find_deliveries
+from puhui.gov.ingest.deliveries import find_deliveries
 from puhui.gov.ingest.pipeline import DeliveryIngestor, IngestOutcome
 from puhui.gov.ingest.sources import source_statuses
 from puhui.gov.lake.store import Lake

@@ -31,10 +31,10 @@ from puhui.bank.decision.ports import OwnDataReader, RiskModel
 from puhui.bank.decision.reasons import policy_reason
 from puhui.bank.gov_client.model import ConsentRequest, ConsentTerms, GovGateway, ReceivedIndicatorSet
 from puhui.bank.rules.definitions import RuleSet
+from puhui.core.clock import CHINA_TIME
 from puhui.core.errors import Conflict, NotFound, PermissionDenied, UpstreamUnavailable
 from puhui.core.i18n import Text
 
-CHINA_TIME = dt.timezone(dt.timedelta(hours=8), "CST")
 # Refusals of the government node that mean the applicant has not signed yet (wait), not that they refused.
 CONSENT_NOT_YET = frozenset({"consent_pending", "consent_not_started"})
 CONSENT_SPENT = "frequency_exhausted"

@@ -16,11 +16,10 @@ from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from typing import Any
 
+from puhui.core.clock import CHINA_TIME
 from puhui.core.errors import PermissionDenied, ValidationError
 from puhui.gov.lifecycle import next_state
 
-# Calendar periods (per day, per month) are counted on Beijing time; China has kept UTC+8 without DST since 1991.
-CHINA_TIME = dt.timezone(dt.timedelta(hours=8), "CST")
 ARTEFACT_SCHEMA = "puhui-consent-1"
 
 
@@ -261,7 +260,6 @@ def build_artefact(
 
 __all__ = [
     "ARTEFACT_SCHEMA",
-    "CHINA_TIME",
     "CONSENT_TRANSITIONS",
     "Consent",
     "ConsentEvent",

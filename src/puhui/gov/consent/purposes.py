@@ -11,9 +11,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic import ValidationError as PydanticValidationError
 
 from puhui.core.catalog import DEFINITIONS_PACKAGE
+from puhui.core.clock import CHINA_TIME
 from puhui.core.errors import DefinitionError, ValidationError
 from puhui.core.i18n import Text
-from puhui.gov.consent.model import CHINA_TIME, ConsentTerms, FetchType, Frequency, FrequencyUnit
+from puhui.gov.consent.model import ConsentTerms, FetchType, Frequency, FrequencyUnit
 from puhui.gov.institutions.model import InstitutionType
 
 

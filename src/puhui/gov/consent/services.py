@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from puhui.core.clock import CHINA_TIME
 from puhui.core.errors import Conflict, NotFound, ValidationError
 from puhui.core.ids import parse_subject_id
 from puhui.core.pseudonym import Pseudonymizer
@@ -17,7 +18,6 @@ from puhui.gov.audit.model import SYSTEM_ACTOR, Actor, AuditEvent, EventType
 from puhui.gov.consent.authorization import LetterFacts, render_letter
 from puhui.gov.consent.identity import ApplicantSession
 from puhui.gov.consent.model import (
-    CHINA_TIME,
     Consent,
     ConsentEvent,
     ConsentStatus,

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+from puhui.core.clock import CHINA_TIME
 from puhui.core.errors import Conflict, NotFound, PermissionDenied
 from puhui.core.ids import parse_subject_id
 from puhui.core.pseudonym import Pseudonymizer
 from puhui.gov.audit.model import SYSTEM_ACTOR, Actor, AuditEvent, EventType
 from puhui.gov.consent.identity import ApplicantSession
-from puhui.gov.consent.model import CHINA_TIME
 from puhui.gov.consent.sessions import masked
 from puhui.gov.credit_loop.model import AmountBand, Listing, ListingEvent, new_listing
 from puhui.gov.institutions.model import Institution

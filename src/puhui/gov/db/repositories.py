@@ -9,12 +9,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from puhui.core.clock import CHINA_TIME
 from puhui.core.errors import NotFound
 from puhui.core.ids import SubjectKind
 from puhui.gov.audit.model import AuditEvent, AuditHead, AuditRecord, Outcome, chain
 from puhui.gov.consent.identity import ApplicantSession, IdentityChallenge
 from puhui.gov.consent.model import (
-    CHINA_TIME,
     Consent,
     ConsentStatus,
     ConsentTerms,

@@ -14,11 +14,11 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from puhui.core.clock import CHINA_TIME
 from puhui.core.errors import IngestError
 
 MANIFEST = "manifest.json"
 DELIVERY_SUFFIXES = (".csv", ".xlsx", ".parquet")
-CHINA_TIME = dt.timezone(dt.timedelta(hours=8))
 
 
 class ManifestEntry(BaseModel):
@@ -100,4 +100,4 @@ def find_deliveries(path: Path) -> list[DeliveryFile]:
     return found
 
 
-__all__ = ["CHINA_TIME", "DeliveryFile", "Manifest", "ManifestEntry", "find_deliveries", "read_manifest"]
+__all__ = ["DeliveryFile", "Manifest", "ManifestEntry", "find_deliveries", "read_manifest"]
