@@ -68,7 +68,9 @@ class StoreOwnDataReader:
         month = as_of.replace(day=1)
         with self._sessions() as session:
             # Two round trips on the decision path: the customer with their loan history, then their deposits.
-            found = session.execute(_CUSTOMER_WITH_LOANS, {"subject": subject_id, "as_of": as_of}).first()
+            # Core statements on the session's connection: the ORM's execution layer adds CPU and nothing here.
+            connection = session.connection()
+            found = connection.execute(_CUSTOMER_WITH_LOANS, {"subject": subject_id, "as_of": as_of}).first()
             if found is None or (found[0] is not None and found[0] > as_of):
                 return {}
             since, loans, defaults = found
@@ -76,7 +78,7 @@ class StoreOwnDataReader:
             if since is not None:
                 facts["bank.customer_months"] = months_between(since, as_of)
             window = {"subject": subject_id, "since": add_months(month, -12), "until": month}
-            deposits = session.execute(_DEPOSITS, window).all()
+            deposits = connection.execute(_DEPOSITS, window).all()
         recent = [balance for when, balance in deposits if when >= add_months(month, -6)]
         if recent:  # no deposit history in the window is missing, not zero
             facts["bank.deposit_avg_6m"] = (sum(recent, Decimal(0)) / len(recent)).quantize(Decimal("0.01"))
