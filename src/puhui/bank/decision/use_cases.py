@@ -59,6 +59,21 @@ class DecisionContext:
         """Today in China (UTC+8, no daylight saving): the day an application without a date is made."""
         return self.clock().astimezone(CHINA_TIME).date()
 
+    def kept_indicators(
+        self, application_id: str, subject_id: str, received: ReceivedIndicatorSet, now: dt.datetime
+    ) -> ReceivedIndicators:
+        """What the bank stores of a received indicator set: kept only for the consent's data life."""
+        return ReceivedIndicators(
+            application_id=application_id,
+            subject_id=subject_id,
+            consent_id=received.consent_id,
+            as_of=received.as_of,
+            values=received.values,
+            versions=received.versions,
+            received_at=now,
+            keep_until=now + dt.timedelta(days=self.consent_terms.data_life_days),
+        )
+
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class ApplicationState:
@@ -269,18 +284,7 @@ def _store(
             assert current is not None
             return _state(stored, current)
         if received is not None:
-            uow.indicators.add(
-                ReceivedIndicators(
-                    application_id=application_id,
-                    subject_id=stored.application.subject_id,
-                    consent_id=received.consent_id,
-                    as_of=received.as_of,
-                    values=received.values,
-                    versions=received.versions,
-                    received_at=now,
-                    keep_until=now + dt.timedelta(days=ctx.consent_terms.data_life_days),
-                )
-            )
+            uow.indicators.add(ctx.kept_indicators(application_id, stored.application.subject_id, received, now))
         uow.applications.mark(application_id, ApplicationStatus.DECIDED, now)
         uow.commit()
     return ApplicationState(application_id, ApplicationStatus.DECIDED, stored.consent_id, record)

@@ -20,7 +20,6 @@ from typing import Any
 from sqlalchemy import select
 
 from puhui.bank.db.tables import CustomerRow, PastApplicationRow, ReceivedIndicatorsRow
-from puhui.bank.db.uow import ReceivedIndicators
 from puhui.bank.decision.use_cases import DecisionContext, idempotency_key
 from puhui.bank.gov_client.model import ConsentRequest
 from puhui.core.errors import PuhuiError
@@ -160,18 +159,7 @@ def _query_chunk(ctx: DecisionContext, as_of: dt.date, chunk: list[tuple[_Past, 
             if received.as_of > as_of:
                 errors.append(f"{past.application_id}: the node answered as of {received.as_of}, not {as_of}")
                 continue
-            uow.indicators.add(
-                ReceivedIndicators(
-                    application_id=past.application_id,
-                    subject_id=past.subject_id,
-                    consent_id=received.consent_id,
-                    as_of=received.as_of,
-                    values=received.values,
-                    versions=received.versions,
-                    received_at=now,
-                    keep_until=now + dt.timedelta(days=ctx.consent_terms.data_life_days),
-                )
-            )
+            uow.indicators.add(ctx.kept_indicators(past.application_id, past.subject_id, received, now))
             stored += 1
         uow.commit()
     return stored, errors
