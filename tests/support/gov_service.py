@@ -27,6 +27,16 @@ from puhui.gov.queries.reader import DEMO_GROUPS, DEMO_VALUES, InMemoryIndicator
 ADMIN_TOKEN = "test-admin-token-0123456789"
 START = dt.datetime(2026, 3, 2, 2, 0, tzinfo=dt.UTC)  # 10:00 in Xinyu
 AS_OF = dt.date(2026, 2, 28)
+# In-loan monitoring of a loan maturing 2027-03-01: the judicial group, fetched at most once a month.
+MONTHLY_MONITORING = {
+    "purpose": "in_loan_monitoring",
+    "groups": ["judicial"],
+    "lookback_months": 12,
+    "fetch_type": "periodic",
+    "frequency": {"count": 1, "unit": "month"},
+    "validity_days": 365,
+    "loan_maturity": "2027-03-01",
+}
 
 
 def resident_id(number: int) -> str:

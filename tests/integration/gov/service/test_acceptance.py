@@ -12,7 +12,7 @@ from puhui.core.signing import (
     verify_document,
 )
 from puhui.gov.audit.model import EventType
-from tests.support.gov_service import AS_OF, resident_id
+from tests.support.gov_service import AS_OF, MONTHLY_MONITORING, resident_id
 
 
 def _refused_reasons(gov, event: EventType) -> list[str]:
@@ -126,18 +126,7 @@ def test_a_one_time_consent_serves_once_and_a_monthly_one_once_a_month(gov):
     again = gov.query(bank, once, subject)
     assert (again.status_code, again.json()["code"]) == (403, "frequency_exhausted")
 
-    monthly = gov.consent(
-        bank,
-        subject,
-        session=session,
-        purpose="in_loan_monitoring",
-        groups=["judicial"],
-        lookback_months=12,
-        fetch_type="periodic",
-        frequency={"count": 1, "unit": "month"},
-        validity_days=365,
-        loan_maturity="2027-03-01",
-    )
+    monthly = gov.consent(bank, subject, session=session, **MONTHLY_MONITORING)
     assert monthly["expires_at"] == "2027-03-01T16:00:00Z"  # the end of the maturity day in Xinyu
     assert gov.query(bank, monthly, subject).status_code == 200
     assert gov.query(bank, monthly, subject).json()["code"] == "frequency_exhausted"

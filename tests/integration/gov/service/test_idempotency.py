@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 import sqlalchemy as sa
 
 from puhui.gov.db import tables as t
-from tests.support.gov_service import resident_id
+from tests.support.gov_service import MONTHLY_MONITORING, resident_id
 
 
 def _uses(gov, consent_id: str) -> int:
@@ -74,20 +74,7 @@ def test_a_retried_consent_request_opens_one_consent(gov):
 def test_a_retried_bulk_query_serves_each_subject_once(gov):
     bank = gov.admit(1)
     subjects = [resident_id(70 + n) for n in range(3)]
-    consents = [
-        gov.consent(
-            bank,
-            subject,
-            purpose="in_loan_monitoring",
-            groups=["judicial"],
-            lookback_months=12,
-            fetch_type="periodic",
-            frequency={"count": 1, "unit": "month"},
-            validity_days=365,
-            loan_maturity="2027-03-01",
-        )
-        for subject in subjects
-    ]
+    consents = [gov.consent(bank, subject, **MONTHLY_MONITORING) for subject in subjects]
     payload = {
         "purpose": "in_loan_monitoring",
         "items": [
