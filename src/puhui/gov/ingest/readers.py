@@ -20,9 +20,11 @@ import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
@@ -104,61 +106,6 @@ def choose_encoding(sample: bytes, declared: str | None) -> tuple[str, bool]:
     return best, best != declared
 
 
-class TranscodingReader(io.RawIOBase):
-    """A binary stream that reads a legacy-encoded text file and yields UTF-8, line-aligned block by block.
-
-    Blocks are cut after a newline, which never occurs inside a multi-byte character in UTF-8, GBK or GB18030.
-    Valid UTF-8 passes through untouched; invalid bytes become U+FFFD instead of failing the file.
-    """
-
-    def __init__(self, raw: BinaryIO, encoding: str, progress: ProgressCallback | None = None) -> None:
-        super().__init__()
-        self._raw = raw
-        self._codec = CODECS[encoding]
-        self._progress = progress
-        self._pending = b""
-        self._carry = b""
-        self._eof = False
-        self._first = True
-
-    def readable(self) -> bool:
-        return True
-
-    def _next_block(self) -> bytes:
-        block = self._raw.read(_TRANSCODE_BLOCK)
-        if self._progress is not None and block:
-            self._progress(len(block))
-        if self._first:
-            self._first = False
-            if block.startswith(UTF8_BOM):
-                block = block[len(UTF8_BOM) :]
-        if not block:
-            self._eof = True
-            segment, self._carry = self._carry, b""
-        else:
-            data = self._carry + block
-            cut = data.rfind(b"\n") + 1
-            if cut == 0:
-                self._carry = data
-                return b""
-            segment, self._carry = data[:cut], data[cut:]
-        if self._codec == "utf-8":
-            try:
-                segment.decode("utf-8")
-                return segment
-            except UnicodeDecodeError:
-                pass
-        return segment.decode(self._codec, "replace").encode("utf-8")
-
-    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
-        while len(self._pending) < len(buffer) and not self._eof:
-            self._pending += self._next_block()
-        size = min(len(buffer), len(self._pending))
-        buffer[:size] = self._pending[:size]
-        self._pending = self._pending[size:]
-        return size
-
-
 class _CountingFile(io.FileIO):
     """A file that reports the bytes read to a progress callback."""
 
@@ -179,35 +126,58 @@ class _CountingFile(io.FileIO):
         return size
 
 
-def _replacing_codec(encoding: str) -> str:
-    """The name of a codec that reads ``encoding`` with U+FFFD for bytes invalid in it (registered once).
-
-    pyarrow's CSV reader transcodes with the codec's incremental decoder, which is strict by default: one broken
-    byte would fail the whole file, where it must cost only the row that holds it."""
-    name = f"puhui_{CODECS[encoding]}_replace"
-    if name not in _REPLACING_CODECS:
-        base = codecs.lookup(CODECS[encoding])
-
-        class ReplacingDecoder(base.incrementaldecoder):  # type: ignore[name-defined,misc]
-            def __new__(cls, errors: str = "strict") -> Any:
-                return super().__new__(cls, "replace")
-
-            def __init__(self, errors: str = "strict") -> None:
-                pass
-
-        _REPLACING_CODECS[name] = codecs.CodecInfo(
-            base.encode,
-            base.decode,
-            incrementalencoder=base.incrementalencoder,
-            incrementaldecoder=ReplacingDecoder,
-            name=name,
-        )
-        if len(_REPLACING_CODECS) == 1:
-            codecs.register(_REPLACING_CODECS.get)
-    return name
+def _string_view(column: pa.Array) -> pa.Array:
+    """A binary column's buffers seen as a string column (no copy, no check)."""
+    return pa.Array.from_buffers(
+        pa.string(), len(column), column.buffers(), null_count=column.null_count, offset=column.offset
+    )
 
 
-_REPLACING_CODECS: dict[str, codecs.CodecInfo] = {}
+def _decode_values(values: pa.Array, codec: str) -> pa.Array:
+    """Byte strings decoded as text, U+FFFD for bytes invalid in ``codec``: all at once, joined by NUL bytes (NUL
+    ends any multi-byte sequence in UTF-8, GBK and GB18030, so a broken byte stays in its own value)."""
+    offsets = np.frombuffer(values.buffers()[1], dtype=np.int32)[values.offset : values.offset + len(values) + 1]
+    data = np.frombuffer(values.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
+    if not len(values) or (data == 0).any():  # a NUL inside a value: one value at a time
+        texts = [None if v is None else v.decode(codec, "replace") for v in values.to_pylist()]
+        return pa.array(texts, pa.string())
+    lengths = np.diff(offsets)
+    joined = np.zeros(len(data) + len(values), dtype=np.uint8)
+    joined[np.arange(len(data)) + np.repeat(np.arange(len(values)), lengths)] = data
+    encoded = np.frombuffer(joined.tobytes().decode(codec, "replace").encode("utf-8"), dtype=np.uint8)
+    ends = np.flatnonzero(encoded == 0)
+    new_offsets = np.zeros(len(values) + 1, dtype=np.int32)
+    new_offsets[1:] = ends - np.arange(len(ends))
+    return pa.Array.from_buffers(
+        pa.string(), len(values), [None, pa.py_buffer(new_offsets), pa.py_buffer(encoded[encoded != 0])]
+    )
+
+
+def decode_column(column: pa.Array, codec: str) -> pa.Array:
+    """A column read as the file's bytes, as text. ASCII is the same in every encoding the catalog allows and
+    valid UTF-8 stays as it is (no copy); only values holding other bytes are decoded, with U+FFFD for bytes
+    invalid in the encoding, so a broken byte costs only its value's row."""
+    offsets = np.frombuffer(column.buffers()[1], dtype=np.int32)[column.offset : column.offset + len(column) + 1]
+    buffer = column.buffers()[2]
+    data = np.frombuffer(buffer if buffer is not None else b"", dtype=np.uint8)[offsets[0] : offsets[-1]]
+    text = _string_view(column)
+    if not len(data) or int(data.max()) < 0x80:
+        return text
+    if codec == "utf-8":
+        try:
+            text.validate(full=True)
+            return text
+        except pa.ArrowInvalid:
+            pass
+    starts = offsets[:-1] - offsets[0]
+    lengths = np.diff(offsets)
+    high = np.add.reduceat((data >= 0x80).view(np.uint8), np.minimum(starts, len(data) - 1), dtype=np.int32)
+    mask = (high > 0) & (lengths > 0)  # reduceat gives an empty value the byte at its start
+    rows = np.flatnonzero(mask)
+    decoded = _decode_values(pc.take(column, pa.array(rows)), codec)
+    return pc.replace_with_mask(text, pa.array(mask), decoded)
+
+
 _COLUMN_COUNT = re.compile(r"Expected \d+ columns, got \d+")
 
 
@@ -246,22 +216,17 @@ def open_csv(path: Path, declared_encoding: str | None, progress: ProgressCallba
     encoding, detected = choose_encoding(sample, declared_encoding)
     header = _read_header(path, encoding)
     names = column_names(len(header))
-    stream: io.RawIOBase
-    if encoding == "utf-8":
-        stream = TranscodingReader(path.open("rb"), encoding, progress)
-        source: BinaryIO = io.BufferedReader(stream, buffer_size=_CSV_BLOCK)
-        transcode = "utf8"
-    else:  # pyarrow decodes block by block itself, with a decoder that marks broken bytes instead of failing
-        stream = _CountingFile(path, progress)
-        source = stream
-        transcode = _replacing_codec(encoding)
+    codec = CODECS[encoding]
+    # Parsed as bytes and decoded per column afterwards: the quotes, commas and line ends of a CSV file are ASCII
+    # bytes that never occur inside a multi-byte character in UTF-8, GBK or GB18030, and most values are ASCII.
+    stream = _CountingFile(path, progress)
     try:
         reader = pacsv.open_csv(
-            source,
-            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=_CSV_BLOCK, encoding=transcode),
+            stream,
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=_CSV_BLOCK),
             parse_options=pacsv.ParseOptions(newlines_in_values=True),
             convert_options=pacsv.ConvertOptions(
-                column_types=dict.fromkeys(names, pa.string()),
+                column_types=dict.fromkeys(names, pa.binary()),
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
             ),
@@ -279,7 +244,7 @@ def open_csv(path: Path, declared_encoding: str | None, progress: ProgressCallba
                     return
                 except (pa.ArrowInvalid, pa.ArrowException) as err:
                     raise IngestError(f"cannot read as CSV: {_safe_arrow_message(err)}") from None
-                yield batch
+                yield pa.RecordBatch.from_arrays([decode_column(c, codec) for c in batch.columns], names=names)
         finally:
             stream.close()
 
@@ -397,9 +362,9 @@ __all__ = [
     "UNDECODABLE_MARK",
     "UNREPAIRABLE_SHARE",
     "RawDelivery",
-    "TranscodingReader",
     "choose_encoding",
     "column_names",
+    "decode_column",
     "open_delivery",
     "sniff_format",
 ]
