@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import secrets
 import threading
 import time
@@ -57,6 +58,9 @@ QUARANTINE_VALUE_CHARS = 64
 # Rows checked per DuckDB query (and per part file): large enough to amortize the query, small enough that
 # memory stays bounded whatever the file's size.
 CHUNK_ROWS = 500_000
+# Rows per row group of a part: DuckDB's own size. Larger groups cost a third more CPU to write (each column's
+# dictionary of distinct values outgrows the caches: pseudonyms are nearly all distinct).
+PART_ROW_GROUP = 122_880
 
 ProgressCallback = Callable[[int], None]
 # Files loaded side by side: the machine's two cores, each worker's DuckDB using both when the other waits.
@@ -213,7 +217,7 @@ class _FileLoad:
             raw = following
         if not names:  # an empty file still gets a part, so the batch has a schema
             names.append(self._check_chunk(_empty_raw(self.raw), parts, 0, last=True))
-        for table in ("seen", "hashes", "dups", "bad"):
+        for table in ("seen", "checked", "dups", "bad"):
             self._run(f"DROP TABLE IF EXISTS {table}")
         table = pa.concat_tables(self.quarantine) if self.quarantine else QUARANTINE_SCHEMA.empty_table()
         pq.write_table(table, quarantine, compression="snappy")
@@ -227,26 +231,27 @@ class _FileLoad:
         chunk = prepare_chunk(
             self.dataset, self.column_map, raw, self.rows_read + 1, self.judge_identifiers, query.native
         )
-        # Pass 1 over the chunk: each row's hash and whether any check fails; duplicates from the hashes.
+        # One pass over the chunk types every value once: the lake's columns, each row's hash and whether any
+        # check fails, kept in a table; duplicates come from the hashes, and the good rows are written from it.
         self.con.register("chunk", chunk)
-        faults = " OR ".join(f"{column} IS NOT NULL" for _, column in query.fault_columns())
+        faults = " OR ".join(f"c.{column} IS NOT NULL" for _, column in query.fault_columns())
         self._run(
-            f"CREATE OR REPLACE TEMP TABLE hashes AS SELECT _row, _hash, (_undecodable OR {faults}) AS _faulty "
-            f"FROM ({query.sql(f'(SELECT *, {query.row_hash()} AS _hash FROM chunk)', carry=('_hash',))})"
+            f"CREATE OR REPLACE TEMP TABLE checked AS SELECT {', '.join(self._lake_columns())}, c._row, c._hash, "
+            f"(c._undecodable OR {faults}) AS _faulty "
+            f"FROM ({query.sql(f'(SELECT *, {query.row_hash()} AS _hash FROM chunk)', carry=('_hash',))}) c"
         )
         self._find_duplicates(first=index == 0, last=last)
-        bad_rows = self.con.execute("SELECT _row FROM hashes WHERE _faulty UNION SELECT _row FROM dups").fetchnumpy()[
+        bad_rows = self.con.execute("SELECT _row FROM checked WHERE _faulty UNION SELECT _row FROM dups").fetchnumpy()[
             "_row"
         ]
-        bad = np.zeros(count, dtype=bool)
-        bad[np.asarray(bad_rows, dtype=np.int64) - (self.rows_read + 1)] = True
-        chunk = chunk.append_column("_bad", pa.array(bad))
-        self.con.register("chunk", chunk)
         if len(bad_rows):
-            self._collect_quarantine(query, chunk)
-        # Pass 2: the good rows, typed, straight from the chunk into the part (a filter keeps the file's order).
-        name = self._write_part(parts, index, self._output_sql(query))
+            bad = np.zeros(count, dtype=bool)
+            bad[np.asarray(bad_rows, dtype=np.int64) - (self.rows_read + 1)] = True
+            self._collect_quarantine(query, chunk.append_column("_bad", pa.array(bad)))
+            self._run("UPDATE checked SET _faulty = true WHERE _row IN (SELECT _row FROM dups)")
         self.con.unregister("chunk")
+        # The good rows, straight from the checked table into the part (a filter keeps the file's order).
+        name = self._write_part(parts, index)
         self.rows_read += count
         self.rows_accepted += count - len(bad_rows)
         self.bad_rows += len(bad_rows)
@@ -255,20 +260,24 @@ class _FileLoad:
     def _find_duplicates(self, *, first: bool, last: bool) -> None:
         """``dups``: rows of the chunk that copy an earlier row of the file (row, first row). Earlier chunks are
         in ``seen`` (one hash per distinct row so far); copies within the chunk are found on a hash aggregate."""
-        earlier = "SELECT h._row, s.first_row FROM hashes h JOIN seen s USING (_hash) UNION ALL " if not first else ""
+        earlier = "SELECT h._row, s.first_row FROM checked h JOIN seen s USING (_hash) UNION ALL " if not first else ""
         self._run(
             f"CREATE OR REPLACE TEMP TABLE dups AS SELECT _row, min(first_row) AS _dup_of FROM ({earlier}"
-            "SELECT h._row, w.first_row FROM hashes h JOIN ("
-            "SELECT _hash, min(_row) AS first_row FROM hashes GROUP BY _hash HAVING count(*) > 1"
+            "SELECT h._row, w.first_row FROM checked h JOIN ("
+            "SELECT _hash, min(_row) AS first_row FROM checked GROUP BY _hash HAVING count(*) > 1"
             ") w USING (_hash) WHERE h._row > w.first_row) GROUP BY _row"
         )
         if not last:
-            self._run("INSERT INTO seen SELECT _hash, _row FROM hashes WHERE _row NOT IN (SELECT _row FROM dups)")
+            self._run("INSERT INTO seen SELECT _hash, _row FROM checked WHERE _row NOT IN (SELECT _row FROM dups)")
 
-    def _write_part(self, parts: Path, index: int, output_sql: str) -> str:
+    def _write_part(self, parts: Path, index: int) -> str:
         name = f"part-{index:05d}.parquet"
         target = quote_literal(str(parts / name))
-        self._run(f"COPY ({output_sql}) TO {target} (FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE 1000000)")
+        received = quote_literal(self.received_at.astimezone(dt.UTC).isoformat())
+        columns = [quote_identifier(lake_column(self.dataset, spec)) for spec in kept_fields(self.dataset)]
+        columns += [f"{quote_literal(self.batch_id)} AS _batch_id", f"CAST({received} AS TIMESTAMPTZ) AS _received_at"]
+        output = f"SELECT {', '.join(columns)}, _row FROM checked WHERE NOT _faulty"
+        self._run(f"COPY ({output}) TO {target} (FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE {PART_ROW_GROUP})")
         return name
 
     def _scalar(self, sql: str) -> int:
@@ -279,7 +288,8 @@ class _FileLoad:
         """A statement, its result drained (DuckDB keeps a connection busy until it is)."""
         self.con.execute(sql).fetchall()
 
-    def _output_sql(self, query: CheckQuery) -> str:
+    def _lake_columns(self) -> list[str]:
+        """The kept fields as the lake types them, over the check query's columns (``c.``)."""
         select = []
         for spec in kept_fields(self.dataset):
             column = quote_identifier(lake_column(self.dataset, spec))
@@ -288,13 +298,7 @@ class _FileLoad:
             else:
                 sql_type = sql_type_of(self.schema.field(lake_column(self.dataset, spec)).type)
                 select.append(f"CAST(c.{CheckQuery.typed(spec.name)} AS {sql_type}) AS {column}")
-        received = quote_literal(self.received_at.astimezone(dt.UTC).isoformat())
-        select += [
-            f"{quote_literal(self.batch_id)} AS _batch_id",
-            f"CAST({received} AS TIMESTAMPTZ) AS _received_at",
-            "c._row AS _row",
-        ]
-        return f"SELECT {', '.join(select)} FROM ({query.sql('chunk', carry=('_bad',))}) c WHERE NOT c._bad"
+        return select
 
     def _collect_quarantine(self, query: CheckQuery, chunk: pa.Table) -> None:
         """Turn this chunk's bad rows into quarantine records (few rows: masked in Python with the core rules)."""
@@ -463,10 +467,14 @@ class DeliveryIngestor:
         queue = sorted(groups.values(), key=lambda group: -sum(_expected_cost(files[i]) for i in group))
         queue_lock = threading.Lock()
         report = _locked(progress)
-        memo = IdentifierMemo(self.pseudonymizer, self.threads)
+        workers = min(self.workers, len(queue))
+        # The cores shared out among the workers: more DuckDB threads than cores only spin and switch. The memo's
+        # joins are short and taken under a lock, one thread.
+        threads = self.threads or max(1, (os.cpu_count() or 1) // max(workers, 1))
+        memo = IdentifierMemo(self.pseudonymizer, 1 if self.threads is None else self.threads)
 
         def work() -> None:
-            con = connect_for_ingest(self.threads)
+            con = connect_for_ingest(threads)
             try:
                 while True:
                     with queue_lock:
@@ -482,7 +490,6 @@ class DeliveryIngestor:
                 con.close()
 
         with self.lake.writing():
-            workers = min(self.workers, len(queue))
             try:
                 if workers <= 1:
                     work()
