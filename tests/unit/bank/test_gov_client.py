@@ -108,7 +108,7 @@ def test_a_read_is_retried_after_a_timeout(gov, client):
             raise httpx.ReadTimeout("slow", request=request)
         return gov.handle(request)
 
-    client.http._transport = httpx.MockTransport(flaky)
+    client.http.client._transport = httpx.MockTransport(flaky)
     assert client.consent(pending.consent_id).consent_id == pending.consent_id and len(calls) == 2
 
 

@@ -11,8 +11,7 @@ from typing import Any
 
 import httpx
 
-from puhui.bank.gov_client.client import http_client
-from puhui.bank.gov_client.transport import SignedTransport
+from puhui.bank.gov_client.transport import SignedTransport, channel
 from puhui.core.errors import ValidationError
 
 
@@ -22,7 +21,7 @@ class ApplicantAgent:
     def __init__(
         self, base_url: str, *, timeout_seconds: float = 5.0, transport: httpx.BaseTransport | None = None
     ) -> None:
-        self.http = http_client(base_url, timeout_seconds, transport)
+        self.http = channel(base_url, timeout_seconds, transport)
         # Applicant calls are not institution-signed; the transport is reused for its error mapping.
         self.calls = SignedTransport(self.http, retries=0)
 

@@ -16,19 +16,9 @@ import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from puhui.bank.gov_client.model import BulkAnswer, ConsentRequest, PendingConsent, ReceivedIndicatorSet
-from puhui.bank.gov_client.transport import SignedTransport
+from puhui.bank.gov_client.transport import SignedTransport, channel
 from puhui.core.errors import PuhuiError, UpstreamUnavailable
 from puhui.core.ids import SubjectKind
-
-
-def http_client(base_url: str, timeout_seconds: float, transport: httpx.BaseTransport | None = None) -> httpx.Client:
-    """A pooled client for one node: a short connect timeout, ``timeout_seconds`` for the whole answer."""
-    return httpx.Client(
-        base_url=base_url.rstrip("/"),
-        timeout=httpx.Timeout(timeout_seconds, connect=min(timeout_seconds, 1.0)),
-        transport=transport,
-        limits=httpx.Limits(max_connections=64, max_keepalive_connections=32),
-    )
 
 
 class HttpGovClient:
@@ -43,7 +33,7 @@ class HttpGovClient:
         transport: httpx.BaseTransport | None = None,
         language: str = "zh-CN",
     ) -> None:
-        self.http = http_client(base_url, timeout_seconds, transport)
+        self.http = channel(base_url, timeout_seconds, transport)
         self.calls = SignedTransport(self.http, key_id=key_id, private_key=private_key, retries=retries)
         self.language = language
 
@@ -152,4 +142,4 @@ def received_indicators(answer: Mapping[str, Any]) -> ReceivedIndicatorSet:
         raise UpstreamUnavailable(f"the government node answered an unreadable release: {err}") from None
 
 
-__all__ = ["HttpGovClient", "http_client", "pending_consent", "received_indicators"]
+__all__ = ["HttpGovClient", "pending_consent", "received_indicators"]
