@@ -228,12 +228,16 @@ def main() -> None:
                 baseline = open_loop(bank.base_url, [("GET", "/health")] * count, arguments.rate)
                 assert bank.process is not None and gov.process is not None
                 cpu = (process_tree_cpu_seconds(bank.process.pid), process_tree_cpu_seconds(gov.process.pid))
+                load_at_start = os.getloadavg()[0]
+                sender_cpu = time.process_time()
                 decisions = open_loop(
                     bank.base_url, [("POST", f"/v1/applications/{i}/decision") for i in ids], arguments.rate
                 )
+                sender_cpu = time.process_time() - sender_cpu
                 cpu_ms = {
                     "bank": round((process_tree_cpu_seconds(bank.process.pid) - cpu[0]) / count * 1000, 2),
                     "government": round((process_tree_cpu_seconds(gov.process.pid) - cpu[1]) / count * 1000, 2),
+                    "sender": round(sender_cpu / count * 1000, 2),
                 }
                 recorded = httpx.get(
                     f"{bank.base_url}/v1/decisions", params={"limit": min(count, 10_000)}, timeout=60
@@ -250,7 +254,7 @@ def main() -> None:
         "decisions": decisions,
         "outcomes": recorded["counts"],
         "server_cpu_ms_per_decision": cpu_ms,
-        "load_average_1m": round(os.getloadavg()[0], 1),
+        "load_average_1m": {"start": round(load_at_start, 1), "end": round(os.getloadavg()[0], 1)},
         "bank_internal_ms": {"p50": percentile(server, 0.5), "p99": percentile(server, 0.99)} if server else None,
         "p99_ratio_to_baseline": round(decisions["p99_ms"] / max(baseline["p99_ms"], 0.1), 1),
     }
@@ -265,7 +269,7 @@ def main() -> None:
             f"p99 {figures['p99_ms']:7.1f} ms  max {figures['max_ms']:7.1f} ms  statuses {figures['statuses']}"
         )
     print(f"outcomes {result['outcomes']}; inside the bank p50/p99 {result['bank_internal_ms']} ms")
-    print(f"server CPU per decision {cpu_ms} ms; load average {result['load_average_1m']}")
+    print(f"CPU per decision {cpu_ms} ms; load average (1 min) {result['load_average_1m']}")
 
 
 if __name__ == "__main__":
