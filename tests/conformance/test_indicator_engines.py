@@ -179,3 +179,44 @@ def test_both_kinds_in_one_pass_give_the_per_kind_tables(lake: Path, definitions
         for kind in (SubjectKind.PERSON, SubjectKind.ENTERPRISE):
             alone, _ = compute(engine, lake, definitions, kind, dt.date(2025, 3, 5))
             assert together[kind].equals(alone)
+
+
+LONG_WINDOW = """
+id: tsi_long
+version: 1
+name: {zh: 社保长窗, en: social insurance over a long window}
+description: {zh: 测试, en: test}
+sensitive: true
+indicators:
+  - id: si_months_paid_60
+    version: 1
+    name: {zh: 近60个月缴费月数, en: months paid in 60}
+    description: {zh: 分档, en: banded}
+    subjects: [person]
+    output: band
+    source: {dataset: tsi.contributions, columns: [period, status], lookback_months: 60,
+             where: [{column: status, op: "==", value: "1"}]}
+    measure: {aggregate: count_distinct, column: period}
+    rule: {kind: bands, thresholds: [1, 2, 3, 60, 61], labels: ["0", "1", "2", "3-59", "60", "61+"]}
+"""
+
+
+def test_distinct_months_count_every_month_of_a_long_window_once(engine: Engine, tmp_path: Path) -> None:
+    """Distinct months are counted as bits of one 64-bit integer: a 60-month window uses bits 1 to 60. As of
+    5 March 2025 the window holds April 2020 … March 2025; earlier months, repeats and unpaid months don't count."""
+    definitions = test_indicators({"tsi_long.yaml": LONG_WINDOW})
+    months = [dt.date(2019 + m // 12, m % 12 + 1, 1) for m in range(12, 75)]  # January 2020 … March 2025
+    rows = [{"subject": "P1-e", "period": month, "status": "1"} for month in months]
+    rows += [{"subject": "P1-e", "period": month, "status": "1"} for month in months[::7]]  # repeated months
+    rows += [{"subject": "P1-f", "period": d("2020-03-01"), "status": "1"}]  # the window's start: outside
+    rows += [{"subject": "P1-f", "period": d("2025-03-01"), "status": "2"}]  # unpaid
+    rows += [
+        {"subject": "P1-g", "period": d("2020-04-01"), "status": "1"},
+        {"subject": "P1-g", "period": d("2025-03-01"), "status": "1"},
+    ]
+    write_batch(tmp_path, definitions.catalog.get("tsi.contributions"), "s1", at("2025-03-02"), rows)
+    table = compute(engine, tmp_path, definitions, SubjectKind.PERSON, d("2025-03-05"))[0]
+    counts = {
+        row["subject"]: row["si_months_paid_60"] for row in table.select(["subject", "si_months_paid_60"]).to_pylist()
+    }
+    assert counts == {"P1-e": "60", "P1-f": "0", "P1-g": "2"}

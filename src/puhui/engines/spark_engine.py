@@ -11,11 +11,13 @@ import os
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import ibis
+import ibis.expr.operations as ops
 import pyarrow as pa
 from ibis.backends import BaseBackend
+from ibis.backends.sql.compilers.pyspark import PySparkCompiler
 from ibis.formats.pyarrow import PyArrowData
 from pydantic import BaseModel, ConfigDict
 
@@ -56,6 +58,14 @@ def spark_session(config: SparkConfig) -> Any:
     return builder.getOrCreate()
 
 
+class _Compiler(PySparkCompiler):  # type: ignore[misc]  # Ibis ships no types for it
+    """Ibis's PySpark compiler with the grouped bit-or Spark has (distinct months are counted as bits)."""
+
+    __slots__ = ()
+
+    SIMPLE_OPS: ClassVar = {**PySparkCompiler.SIMPLE_OPS, ops.BitOr: "bit_or"}
+
+
 class SparkEngine(Engine):
     type = "spark"
 
@@ -64,6 +74,7 @@ class SparkEngine(Engine):
         self._session = spark_session(self.config)
         self._session.sparkContext.setLogLevel("ERROR")
         self._con = ibis.pyspark.connect(self._session)
+        self._con.compiler = _Compiler()
         self._views = 0
 
     @property

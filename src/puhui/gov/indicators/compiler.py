@@ -24,7 +24,7 @@ import ibis
 import ibis.expr.datatypes as dt_types
 import ibis.expr.types as ir
 
-from puhui.core.catalog import Catalog, DatasetSpec, DeliveryMode, SubjectScope
+from puhui.core.catalog import Catalog, DatasetSpec, DeliveryMode, FieldType, SubjectScope
 from puhui.core.errors import DefinitionError
 from puhui.core.ids import SubjectKind
 from puhui.core.indicators import (
@@ -222,7 +222,43 @@ def _raw_name(indicator: Indicator) -> str:
     return f"_raw_{indicator.id}"
 
 
-def _aggregate(rows: ir.Table, indicator: Indicator, dataset: DatasetSpec, keep: ir.BooleanValue) -> ir.Value:
+# Months a 64-bit integer holds as bits, leaving the sign bit alone.
+MONTH_BITS = 62
+
+
+def _month_window(indicator: Indicator, dataset: DatasetSpec, as_of: AsOf) -> tuple[int, int] | None:
+    """For distinct months of a year-month event date within a lookback window: the month number (year * 12 +
+    month) the window starts after and its length in months; ``None`` when the count is not of that shape."""
+    source, column = indicator.source, indicator.measure.column
+    if column is None or column != dataset.event_date or source.lookback_months is None:
+        return None
+    if dataset.field(column).type is not FieldType.YM or not 0 < source.lookback_months <= MONTH_BITS:
+        return None
+    start = months_before(as_of.day, source.lookback_months)
+    return start.year * 12 + start.month, source.lookback_months
+
+
+def _month_bit(column: ir.Value, window: tuple[int, int]) -> ir.IntegerValue:
+    """The row's month as one bit of a 64-bit integer: a year-month is stored as the first day of its month, and
+    the rows a window keeps lie after its start and on or before the as-of day, so its months are bits 1 to the
+    window's length. The subject's bits are OR-ed (a hash aggregation's update per row, where a list or a
+    distinct aggregate keeps every value per subject and indicator) and counted after the aggregation."""
+    index = column.year().cast("int64") * 12 + column.month().cast("int64") - window[0]
+    # Earlier months, which the window's filter drops, would shift by a negative amount: an error on DuckDB.
+    one, zero = ibis.literal(1).cast("int64"), ibis.literal(0).cast("int64")  # typed: a bare 1 is a 32-bit int
+    return ibis.ifelse(index > 0, one << index, zero)
+
+
+def _bit_count(bits: ir.IntegerValue, width: int) -> ir.IntegerValue:
+    """Bits set among bits 1 … ``width`` (missing when ``bits`` is: no row was kept)."""
+    total: ir.IntegerValue = (bits >> 1) & 1
+    for k in range(2, width + 1):
+        total = total + ((bits >> k) & 1)
+    return total
+
+
+def _aggregate(rows: ir.Table, indicator: Indicator, dataset: DatasetSpec, as_of: AsOf) -> ir.Value:
+    keep = _row_filter(rows, indicator, dataset, as_of)
     measure = indicator.measure
     column = rows[measure.column] if measure.column else None
     match measure.aggregate:
@@ -231,9 +267,12 @@ def _aggregate(rows: ir.Table, indicator: Indicator, dataset: DatasetSpec, keep:
         case Aggregate.COUNT:
             return rows.count(where=keep)
         case Aggregate.COUNT_DISTINCT:
+            assert column is not None
+            window = _month_window(indicator, dataset, as_of)
+            if window is not None:
+                return _month_bit(column, window).bit_or(where=keep)
             # The subject's values collected and deduplicated: a small list per subject costs far less than a
             # distinct aggregate, which keeps a hash set per subject and indicator.
-            assert column is not None
             return column.collect(where=keep).unique().length()
         case Aggregate.SUM:
             assert column is not None
@@ -270,9 +309,18 @@ def _dataset_results(
         by_versioning[indicator.source.latest_per].append(indicator)
     for latest_per, members in by_versioning.items():
         rows = _latest_versions(table, latest_per, _read_columns(dataset, members)) if latest_per else table
-        metrics = {_raw_name(i): _aggregate(rows, i, dataset, _row_filter(rows, i, dataset, as_of)) for i in members}
+        metrics = {_raw_name(i): _aggregate(rows, i, dataset, as_of) for i in members}
         results.append(rows.group_by(SUBJECT_COLUMN).aggregate(**metrics))
     return results
+
+
+def _measured(result: ir.Table, indicator: Indicator, dataset: DatasetSpec, as_of: AsOf) -> ir.Value:
+    """The indicator's measure from its aggregated column: distinct months are counted from their bits."""
+    raw = result[_raw_name(indicator)]
+    window = (
+        _month_window(indicator, dataset, as_of) if indicator.measure.aggregate is Aggregate.COUNT_DISTINCT else None
+    )
+    return raw if window is None else _bit_count(raw, window[1])
 
 
 def _generalize(raw: ir.Value, indicator: Indicator, as_of: AsOf) -> ir.Value:
@@ -347,8 +395,11 @@ def compile_plans(
         rows = point_in_time_rows(tables[dataset_id], dataset, kind, as_of, latest_batches.get(dataset_id), extra)
         for result in _dataset_results(rows, dataset, members, as_of):
             ids = tuple(c.removeprefix("_raw_") for c in result.columns if c != SUBJECT_COLUMN)
-            generalized = {i: _generalize(result[_raw_name(by_id[i])], by_id[i], as_of) for i in ids}
-            yield SourcePlan(dataset_id, ids, result.select(SUBJECT_COLUMN, **generalized))
+            measured = result.select(
+                SUBJECT_COLUMN, **{_raw_name(by_id[i]): _measured(result, by_id[i], dataset, as_of) for i in ids}
+            )
+            generalized = {i: _generalize(measured[_raw_name(by_id[i])], by_id[i], as_of) for i in ids}
+            yield SourcePlan(dataset_id, ids, measured.select(SUBJECT_COLUMN, **generalized))
 
 
 __all__ = ["KIND_PREFIX", "AsOf", "SourcePlan", "compile_plans", "point_in_time_rows"]
