@@ -199,7 +199,8 @@ def _column_order(indicators: Sequence[Indicator]) -> list[Indicator]:
 
 def assemble(results: Sequence[tuple[SourcePlan, pa.Table]], indicators: Sequence[Indicator]) -> pa.Table:
     """One row per subject any plan returned, sorted; one column per indicator (ordered by group and id): flags
-    as booleans, other values as text, and a subject missing from a plan's result takes the no-record value."""
+    as booleans, other values as text (dictionary-encoded over the indicator's allowed values, in their order),
+    and a subject missing from a plan's result takes the no-record value."""
     if not results or not indicators:
         return pa.table({SUBJECT_COLUMN: pa.array([], pa.string())})
     population, positions = _population([result.column(SUBJECT_COLUMN) for _, result in results])
@@ -214,12 +215,21 @@ def assemble(results: Sequence[tuple[SourcePlan, pa.Table]], indicators: Sequenc
         found = {}
         for name in plan.indicators:
             indicator = by_id[name]
-            dtype = pa.bool_() if indicator.output is OutputType.FLAG else pa.string()
             default = indicator.no_record_value()
-            values = result.column(name).combine_chunks().cast(dtype)
-            if values.null_count:
-                values = values.fill_null(default)
-            found[name] = pa.concat_arrays([values, pa.array([default], dtype)]).take(taken)
+            if indicator.output is OutputType.FLAG:
+                flags = result.column(name).combine_chunks().cast(pa.bool_()).fill_null(default)
+                found[name] = pa.concat_arrays([flags, pa.array([default])]).take(taken)
+                continue
+            # Labels as codes into the indicator's allowed values, in their defined order: every engine gives the
+            # same dictionary, and placing a one-byte code costs far less than placing a string.
+            allowed = list(dict.fromkeys(indicator.values))
+            labels = pa.array(allowed, pa.string())
+            codes = pc.index_in(result.column(name).combine_chunks().cast(pa.string()).fill_null(default), labels)
+            if codes.null_count:
+                raise ValueError(f"{name}: a value outside {allowed}")
+            codes = pa.concat_arrays([codes, pa.array([allowed.index(str(default))], pa.int32())])
+            width = pa.int8() if len(allowed) < 128 else pa.int32()
+            found[name] = pa.DictionaryArray.from_arrays(codes.take(taken).cast(width), labels)
         return found
 
     found: dict[str, pa.Array] = {}
