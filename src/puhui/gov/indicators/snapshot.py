@@ -21,6 +21,7 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import ibis
 import ibis.expr.types as ir
 import numpy as np
@@ -243,19 +244,32 @@ def assemble(results: Sequence[tuple[SourcePlan, pa.Table]], indicators: Sequenc
 
 def _population(subjects: Sequence[pa.ChunkedArray]) -> tuple[pa.Array, list[np.ndarray]]:
     """The sorted union of several subject columns, and for each column the population position of each of
-    its rows. One dictionary encoding of every column's chunks at once (one hash pass; the chunks share the
-    one dictionary), one sort of the distinct subjects."""
-    chunks = [chunk for column in subjects for chunk in column.cast(pa.string()).chunks]
-    if not chunks:
-        return pa.array([], pa.string()), [np.empty(0, dtype=np.int32) for _ in subjects]
-    encoded = pa.chunked_array(chunks, pa.string()).dictionary_encode()
-    dictionary = encoded.chunk(0).dictionary
-    order = pc.sort_indices(dictionary).to_numpy()
-    rank = np.empty(len(order), dtype=np.int32)
-    rank[order] = np.arange(len(order), dtype=np.int32)
-    everywhere = rank[np.concatenate([chunk.indices.to_numpy() for chunk in encoded.chunks])]
+    its rows: a grouping and a join on an in-memory DuckDB, which spreads them over every core (Arrow's dictionary
+    encoding of the 9.6 million subjects of the 1.2 M city's results, then its sort, ran on one: 2.4 s against
+    1.6 s on two cores, for the same CPU)."""
     bounds = np.cumsum([0, *(len(column) for column in subjects)])
-    return dictionary.take(pa.array(order)), [everywhere[a:b] for a, b in pairwise(bounds)]
+    if bounds[-1] == 0:
+        return pa.array([], pa.string()), [np.empty(0, dtype=np.int32) for _ in subjects]
+    rows = pa.table(
+        {
+            "subject": pa.chunked_array([c for column in subjects for c in column.cast(pa.string()).chunks]),
+            "here": pa.array(np.arange(bounds[-1], dtype=np.int32)),
+        }
+    )
+    with duckdb.connect() as con:
+        con.register("result_rows", rows)
+        con.execute(
+            "CREATE TABLE population AS SELECT subject, (row_number() OVER (ORDER BY subject) - 1)::INTEGER AS "
+            "position FROM (SELECT DISTINCT subject FROM result_rows)"
+        )
+        found = con.sql("SELECT subject, position FROM population").to_arrow_table()
+        placed = con.sql("SELECT here, position FROM result_rows JOIN population USING (subject)").to_arrow_table()
+    population = (
+        found.column("subject").take(pa.array(np.argsort(found.column("position").to_numpy()))).combine_chunks()
+    )
+    everywhere = np.empty(bounds[-1], dtype=np.int32)
+    everywhere[placed.column("here").to_numpy()] = placed.column("position").to_numpy()
+    return population, [everywhere[a:b] for a, b in pairwise(bounds)]
 
 
 def fixed_width(strings: pa.Array) -> np.ndarray | None:
