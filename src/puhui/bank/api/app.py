@@ -7,10 +7,13 @@ from fastapi import FastAPI
 from puhui.bank.api.errors import install_error_handlers
 from puhui.bank.api.routes import applications, service
 from puhui.bank.decision.use_cases import DecisionContext
+from puhui.core.heap import freeze_startup_objects
 
 
 def create_app(context: DecisionContext | None = None) -> FastAPI:
-    """The API over ``context``, or over the node built from the ``PUHUI_`` environment."""
+    """The API over ``context``, or over the node built from the ``PUHUI_`` environment (then the champion and
+    challenger are loaded before the first request, and what start-up built is frozen out of the collector)."""
+    serving = context is None
     if context is None:
         from puhui.bank.bootstrap import build_context  # the composition root, only when serving for real
 
@@ -24,6 +27,9 @@ def create_app(context: DecisionContext | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(applications.router)
     app.include_router(service.router)
+    if serving:
+        context.models()  # the first decisions would wait for the models to load
+        freeze_startup_objects()
     return app
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from puhui.core.heap import freeze_startup_objects
 from puhui.gov.api.docs import install_docs
 from puhui.gov.api.errors import ERROR_RESPONSES, install_error_handlers
 from puhui.gov.api.routes import (
@@ -41,7 +42,9 @@ def create_app(gov_node: GovNode) -> FastAPI:
 
 def create_app_from_environment() -> FastAPI:
     """For ``uvicorn --factory`` workers: settings from the environment; ``puhui gov serve`` migrated already."""
-    return create_app(bootstrap(upgrade_database=False))
+    app = create_app(bootstrap(upgrade_database=False))
+    freeze_startup_objects()
+    return app
 
 
 __all__ = ["create_app", "create_app_from_environment"]
