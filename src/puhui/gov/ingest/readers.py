@@ -1,8 +1,8 @@
 """Readers: one delivery file (CSV in UTF-8 or GBK/GB18030, XLSX, Parquet) as a stream of Arrow record batches.
 
 Every reader yields text columns named ``c0 … cN`` in the file's own column order and reports the header as
-delivered; mapping headers to catalog fields is the validator's job. Memory stays bounded: CSV is transcoded
-and parsed block by block, XLSX is read row by row by calamine, Parquet by record batch.
+delivered; mapping headers to catalog fields is the validator's job. Memory stays bounded: CSV is parsed as
+bytes block by block and decoded column by column, XLSX is read row by row by calamine, Parquet by record batch.
 
 Bytes that are not valid in the file's encoding become U+FFFD, so the row that holds them is quarantined as
 ``undecodable`` while the rest of the file loads. Errors that make a whole file unreadable are raised as
