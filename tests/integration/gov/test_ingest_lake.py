@@ -11,7 +11,8 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from puhui.core.catalog import DatasetSpec, DeliveryFormat, DeliveryMode, Encoding, load_catalog
+from puhui.core.catalog import DatasetSpec, DeliveryFormat, DeliveryMode, Encoding, FieldType, load_catalog
+from puhui.core.ids import SubjectKind, parse_subject_id
 from puhui.core.pseudonym import Pseudonymizer, PseudonymKeyring
 from puhui.gov.ingest.deliveries import find_deliveries
 from puhui.gov.ingest.pipeline import DeliveryIngestor, IngestOutcome
@@ -100,6 +101,25 @@ def test_lake_columns_are_typed_pseudonymized_and_carry_lineage(city) -> None:
     assert {s for (s,) in subjects} <= {"P1-", "E1-"}
     received = con.sql(f'select distinct _received_at from "{provider}"."{short}"').fetchall()
     assert received == [(dt.datetime(2026, 10, 30, 18, 0, tzinfo=dt.UTC),)]
+
+
+def test_each_row_carries_the_pseudonym_of_its_own_subject(city) -> None:
+    """Pseudonyms are looked up per distinct number and placed back on the rows: every accepted row's subject is the
+    pseudonym of the number delivered in that very row."""
+    _, deliveries, _, lake = city
+    con = connect_lake(lake, CATALOG)
+    pseudonymizer = Pseudonymizer(PseudonymKeyring.parse(KEY))
+    for delivery in deliveries:
+        spec = CATALOG.get(delivery.dataset)
+        kind = {FieldType.RESIDENT_ID: SubjectKind.PERSON, FieldType.CREDIT_CODE: SubjectKind.ENTERPRISE}.get(
+            spec.field(spec.subject_key).type
+        )
+        provider, short = delivery.dataset.split(".")
+        subjects = dict(con.sql(f'select _row, subject from "{provider}"."{short}"').fetchall())
+        assert len(subjects) == delivery.rows - len(delivery.bad)
+        for row, subject in subjects.items():
+            number = parse_subject_id(delivery.values[row - 1][spec.subject_key], kind)
+            assert subject == pseudonymizer.of(number), (delivery.relative, row)
 
 
 def _texts_of_lake(lake: Lake) -> tuple[set[str], str]:

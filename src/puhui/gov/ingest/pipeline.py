@@ -398,21 +398,26 @@ class IdentifierMemo:
     def _pseudonymize(self, keys: pa.Array) -> pa.Array:
         return pa.array(self.pseudonymizer.many_keyed(keys.to_pylist()), pa.string())
 
-    def __call__(self, kind: FieldType, texts: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array]:
+    def __call__(self, kind: FieldType, texts: pa.Array) -> tuple[np.ndarray, pa.Array, pa.Array, pa.Array]:
+        """(where, cleaned text, fault, pseudonym) of ``texts``, in the join's order: ``where[i]`` is text ``i``'s
+        position (sorting the join's strings back into the texts' order cost a third of its time)."""
         with self.lock:
             self.con.register("texts", pa.table({"i": np.arange(len(texts), dtype=np.int64), "text": texts}))
             found = self.con.sql(
-                "SELECT m.value, m.fault, m.pseudonym, m.text IS NULL AS new FROM texts t LEFT JOIN memo m "
-                f"ON m.kind = {quote_literal(kind.value)} AND m.text = t.text ORDER BY t.i"
+                "SELECT t.i, m.value, m.fault, m.pseudonym, m.text IS NULL AS new FROM texts t LEFT JOIN memo m "
+                f"ON m.kind = {quote_literal(kind.value)} AND m.text = t.text"
             ).to_arrow_table()
             self.con.unregister("texts")
+            order = found.column("i").to_numpy()
+            where = np.empty(len(texts), dtype=np.int32)
+            where[order] = np.arange(len(order), dtype=np.int32)
             new = found.column("new").combine_chunks()
             columns = [
                 found.column(name).combine_chunks().cast(pa.string()) for name in ("value", "fault", "pseudonym")
             ]
             if not pc.any(new).as_py():
-                return columns[0], columns[1], columns[2]
-            unseen = texts.filter(new)
+                return where, columns[0], columns[1], columns[2]
+            unseen = texts.take(pa.array(order[new.to_numpy(zero_copy_only=False)]))
             judged = judge_identifier_texts(kind, unseen, self._pseudonymize)
             self.con.register(
                 "judged",
@@ -425,7 +430,7 @@ class IdentifierMemo:
             value, fault, pseudonym = (
                 pc.replace_with_mask(known, new, fresh) for known, fresh in zip(columns, judged, strict=True)
             )
-            return value, fault, pseudonym
+            return where, value, fault, pseudonym
 
     def close(self) -> None:
         self.con.close()

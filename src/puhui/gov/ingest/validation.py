@@ -106,8 +106,9 @@ def pseudonym_column(name: str) -> str:
 
 # Turns pseudonym keys (``p``/``e`` + normalized number, null where the number is not valid) into pseudonyms.
 PseudonymizeKeys = Callable[[pa.Array], pa.Array]
-# (cleaned text, fault, pseudonym) for each of some distinct delivered texts of an ID-number field of a type.
-JudgeIdentifiers = Callable[[FieldType, pa.Array], tuple[pa.Array, pa.Array, pa.Array]]
+# For some distinct delivered texts of an ID-number field of a type: (where, cleaned text, fault, pseudonym), the
+# three arrays in any order and ``where[i]`` the position in them of text ``i``.
+JudgeIdentifiers = Callable[[FieldType, pa.Array], tuple[np.ndarray, pa.Array, pa.Array, pa.Array]]
 
 
 def judge_identifier_texts(
@@ -137,11 +138,14 @@ def _judge_identifiers(
     if not pa.types.is_string(raw.type):
         raw = pc.cast(raw, pa.string())
     encoded = pc.dictionary_encode(raw.combine_chunks() if isinstance(raw, pa.ChunkedArray) else raw)
-    value, faults, pseudonyms = judge(spec.type, encoded.dictionary)
+    where, value, faults, pseudonyms = judge(spec.type, encoded.dictionary)
+    positions = where[pc.fill_null(encoded.indices, 0).to_numpy(zero_copy_only=False)]
+    missing = pc.is_null(encoded.indices).to_numpy(zero_copy_only=False) if encoded.indices.null_count else None
+    indices = pa.array(positions, pa.int32(), mask=missing)
     return (
-        pa.DictionaryArray.from_arrays(encoded.indices, value),
-        pa.DictionaryArray.from_arrays(encoded.indices, faults),
-        pa.DictionaryArray.from_arrays(encoded.indices, pseudonyms),
+        pa.DictionaryArray.from_arrays(indices, value),
+        pa.DictionaryArray.from_arrays(indices, faults),
+        pa.DictionaryArray.from_arrays(indices, pseudonyms),
     )
 
 
