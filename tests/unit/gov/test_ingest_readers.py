@@ -38,3 +38,7 @@ def test_a_broken_byte_marks_only_its_value(codec: str) -> None:
 def test_sliced_columns_and_nul_bytes() -> None:
     column = pa.array([b"x", "\u65e0".encode("gbk"), b"a\x00\xb0\xa1", b"z"], pa.binary()).slice(1)
     assert decode_column(column, "gbk").to_pylist() == ["\u65e0", "a\x00\u554a", "z"]
+
+
+def test_empty_column() -> None:
+    assert decode_column(pa.array([], pa.binary()), "gbk").to_pylist() == []

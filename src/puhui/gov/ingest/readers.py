@@ -157,6 +157,8 @@ def decode_column(column: pa.Array, codec: str) -> pa.Array:
     """A column read as the file's bytes, as text. ASCII is the same in every encoding the catalog allows and
     valid UTF-8 stays as it is (no copy); only values holding other bytes are decoded, with U+FFFD for bytes
     invalid in the encoding, so a broken byte costs only its value's row."""
+    if not len(column):
+        return pa.array([], pa.string())
     offsets = np.frombuffer(column.buffers()[1], dtype=np.int32)[column.offset : column.offset + len(column) + 1]
     buffer = column.buffers()[2]
     data = np.frombuffer(buffer if buffer is not None else b"", dtype=np.uint8)[offsets[0] : offsets[-1]]
