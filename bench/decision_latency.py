@@ -1,6 +1,6 @@
 """End-to-end decision latency on loopback: both nodes on this machine, an open-loop load at a fixed rate.
 
-    python3 bench/decision_latency.py [--rate 200] [--seconds 60] [--bank-workers 2] [--gov-workers 2]
+    python3 bench/decision_latency.py [--rate 200] [--seconds 60] [--bank-workers 1] [--gov-workers 1]
 
 Set-up (not timed): ``puhui gov serve`` with an in-memory indicator reader that knows a few applicants
 (``tests.support.bank_acceptance``), the bank admitted, a LightGBM champion registered, ``puhui bank serve``
@@ -198,8 +198,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rate", type=float, default=200.0, help="decisions per second")
     parser.add_argument("--seconds", type=float, default=60.0, help="length of the timed run")
-    parser.add_argument("--bank-workers", type=int, default=2, help="uvicorn workers of the bank")
-    parser.add_argument("--gov-workers", type=int, default=2, help="uvicorn workers of the government node")
+    # One worker per node: on the 2 cores both nodes and the sender share, a second worker per node cost more CPU
+    # per decision (and two SQLite writers in one file wait in its busy handler) than it gave (docs/benchmarks.md).
+    parser.add_argument("--bank-workers", type=int, default=1, help="uvicorn workers of the bank")
+    parser.add_argument("--gov-workers", type=int, default=1, help="uvicorn workers of the government node")
     parser.add_argument("--prepare-concurrency", type=int, default=8)
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     arguments = parser.parse_args()
