@@ -3,10 +3,18 @@ the whole file first."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 import pytest
 
-from puhui.gov.ingest.readers import UNDECODABLE_MARK, decode_column
+from puhui.core.catalog import load_catalog
+from puhui.core.pseudonym import Pseudonymizer, PseudonymKeyring
+from puhui.gov.ingest.pipeline import IdentifierMemo
+from puhui.gov.ingest.readers import UNDECODABLE_MARK, decode_column, open_parquet
+from puhui.gov.ingest.validation import map_header, prepare_chunk
 
 VALUES = [b"360502198011041528", "\u65e0".encode("gbk"), b"", "\u5c45\u6c11\u751f\u6d3b".encode("gbk"), b"4000.00"]
 
@@ -42,3 +50,40 @@ def test_sliced_columns_and_nul_bytes() -> None:
 
 def test_empty_column() -> None:
     assert decode_column(pa.array([], pa.binary()), "gbk").to_pylist() == []
+
+
+def test_parquet_dictionary_columns_check_as_plain_text(tmp_path: Path) -> None:
+    """Text columns a Parquet file keeps dictionary-encoded are read as dictionaries, cleaned and judged on their
+    distinct values, batch by batch (each has its own dictionary): every prepared column equals the one prepared
+    from the same file read as plain text."""
+    dataset = load_catalog().get("power.usage")
+    rows = 1_000
+    full_width = "\uff12\uff10\uff12\uff14\uff10\uff13"
+    months = ["202401", "2024-02", full_width, " 202404 ", "无", "2024-13", f"x{UNDECODABLE_MARK}y", None]
+    subjects = ["11010519491231002X", " 110105194912310021 ", "-", "ABC", None, "91350100M000100Y43"]
+    table = pa.table(
+        {
+            "subject_id": [subjects[(i * 7) % len(subjects)] for i in range(rows)],
+            "account_no": [f"A{i % 97}" if i % 11 else "NULL" for i in range(rows)],
+            "bill_month": [months[i % len(months)] for i in range(rows)],
+            "kwh": [f"{i}.5" for i in range(rows)],
+            "amount_billed": ["1" for _ in range(rows)],
+            "tariff_class": [["居民生活", "大工业", " 农业生产", "other", None][i % 5] for i in range(rows)],
+        }
+    )
+    path = tmp_path / "usage.parquet"
+    pq.write_table(table, path, row_group_size=300)
+    raw = open_parquet(path)
+    chunk = pa.Table.from_batches(list(raw.batches))
+    assert pa.types.is_dictionary(chunk.column("c2").type) and chunk.column("c2").num_chunks > 1
+    plain = pq.read_table(path).rename_columns(chunk.column_names)
+    column_map = map_header(dataset, raw.header)
+    pseudonymizer = Pseudonymizer(PseudonymKeyring.parse("1:" + "5a" * 32))
+    prepared = [
+        prepare_chunk(dataset, column_map, source, 1, IdentifierMemo(pseudonymizer, 1)) for source in (chunk, plain)
+    ]
+    assert prepared[0].column_names == prepared[1].column_names
+    for name in prepared[0].column_names:
+        columns = [table.column(name) for table in prepared]
+        as_text = [pc.cast(c, c.type.value_type) if pa.types.is_dictionary(c.type) else c for c in columns]
+        assert as_text[0].to_pylist() == as_text[1].to_pylist(), name

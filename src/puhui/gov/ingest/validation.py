@@ -135,9 +135,16 @@ def _judge_identifiers(
 ) -> tuple[pa.Array, pa.Array, pa.Array]:
     """(cleaned text, fault, pseudonym) per value of an ID-number column, as dictionary arrays: each distinct
     delivered text is judged once (``judge`` may remember earlier chunks' texts); the rows keep only an index."""
-    if not pa.types.is_string(raw.type):
-        raw = pc.cast(raw, pa.string())
-    encoded = pc.dictionary_encode(raw.combine_chunks() if isinstance(raw, pa.ChunkedArray) else raw)
+    if _is_text_dictionary(raw.type) and isinstance(raw, pa.ChunkedArray) and raw.num_chunks > 1:
+        # Each record batch of a Parquet file has its own dictionary: judged batch by batch.
+        value, faults, pseudonyms = zip(*(_judge_identifiers(spec, chunk, judge) for chunk in raw.chunks), strict=True)
+        return pa.chunked_array(value), pa.chunked_array(faults), pa.chunked_array(pseudonyms)
+    if isinstance(raw, pa.ChunkedArray):
+        raw = raw.combine_chunks()
+    if _is_text_dictionary(raw.type):  # a Parquet column kept as a dictionary: its values are the distinct texts
+        encoded = raw
+    else:
+        encoded = pc.dictionary_encode(raw if pa.types.is_string(raw.type) else pc.cast(raw, pa.string()))
     where, value, faults, pseudonyms = judge(spec.type, encoded.dictionary)
     positions = where[pc.fill_null(encoded.indices, 0).to_numpy(zero_copy_only=False)]
     missing = pc.is_null(encoded.indices).to_numpy(zero_copy_only=False) if encoded.indices.null_count else None
@@ -165,12 +172,12 @@ def prepare_chunk(
     undecodable = np.zeros(size, dtype=bool)
     for name in raw.column_names:
         array = columns[name]
-        if pa.types.is_string(array.type):
+        if _is_text_dictionary(array.type):
+            undecodable |= _per_row(array, lambda values: _marked(values) if _may_be_marked(values) else None)
+        elif pa.types.is_string(array.type):
             chunks = array.chunks if isinstance(array, pa.ChunkedArray) else [array]
-            if any(not is_ascii(chunk) and contains_bytes(chunk, _UNDECODABLE_BYTES) for chunk in chunks):
-                undecodable |= pc.fill_null(pc.match_substring(array, UNDECODABLE_MARK), False).to_numpy(
-                    zero_copy_only=False
-                )
+            if any(_may_be_marked(chunk) for chunk in chunks):
+                undecodable |= _marked(array)
     columns["_undecodable"] = pa.array(undecodable)
     for spec in dataset.fields:
         if spec.name in native:
@@ -181,11 +188,65 @@ def prepare_chunk(
             value, faults, pseudonyms = _judge_identifiers(spec, source, judge)
             columns[id_fault_column(spec.name)] = faults
             columns[pseudonym_column(spec.name)] = pseudonyms
+        elif _is_text_dictionary(source.type):
+            value = _clean_dictionary(source)
         else:
             value = clean_text(source, MISSING_PLACEHOLDERS)
         columns[value_column(spec.name)] = value
     _mark_identifier_echoes(dataset, columns)
     return pa.table(columns)
+
+
+def _is_text_dictionary(arrow_type: pa.DataType) -> bool:
+    return bool(pa.types.is_dictionary(arrow_type) and pa.types.is_string(arrow_type.value_type))
+
+
+def _may_be_marked(values: pa.Array) -> bool:
+    return not is_ascii(values) and contains_bytes(values, _UNDECODABLE_BYTES)
+
+
+def _marked(values: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """Per value, whether it holds the mark of undecodable bytes."""
+    found = pc.fill_null(pc.match_substring(values, UNDECODABLE_MARK), False)
+    return np.asarray(found.to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _rows_of(chunk: pa.DictionaryArray, per_value: np.ndarray) -> np.ndarray:
+    """A flag per dictionary value as a flag per row (false where the row is null)."""
+    if not len(chunk.dictionary):
+        return np.zeros(len(chunk), dtype=bool)
+    indices = chunk.indices
+    flags: np.ndarray = per_value[pc.fill_null(indices, 0).to_numpy(zero_copy_only=False)]
+    if indices.null_count:
+        flags &= np.asarray(pc.is_valid(indices).to_numpy(zero_copy_only=False), dtype=bool)
+    return flags
+
+
+def _per_row(array: pa.Array | pa.ChunkedArray, per_value: Callable[[pa.Array], np.ndarray | None]) -> np.ndarray:
+    """For a dictionary column, ``per_value`` of each chunk's dictionary (None: no value flagged) as one flag per
+    row."""
+    chunks = array.chunks if isinstance(array, pa.ChunkedArray) else [array]
+    flags = []
+    for chunk in chunks:
+        found = per_value(chunk.dictionary)
+        flags.append(np.zeros(len(chunk), dtype=bool) if found is None else _rows_of(chunk, found))
+    return np.concatenate(flags) if flags else np.zeros(0, dtype=bool)
+
+
+def _clean_dictionary(array: pa.Array | pa.ChunkedArray) -> pa.ChunkedArray:
+    """``clean_text`` of a dictionary column, done on its distinct values: rows whose value cleans to nothing
+    become null rows; the dictionary is kept."""
+    chunks = array.chunks if isinstance(array, pa.ChunkedArray) else [array]
+    cleaned = []
+    for chunk in chunks:
+        values = clean_text(chunk.dictionary, MISSING_PLACEHOLDERS).combine_chunks()
+        indices = chunk.indices
+        if values.null_count:
+            gone = _rows_of(chunk, np.asarray(pc.is_null(values).to_numpy(zero_copy_only=False), dtype=bool))
+            null = gone | np.asarray(pc.is_null(indices).to_numpy(zero_copy_only=False), dtype=bool)
+            indices = pa.array(pc.fill_null(indices, 0).to_numpy(zero_copy_only=False), indices.type, mask=null)
+        cleaned.append(pa.DictionaryArray.from_arrays(indices, values))
+    return pa.chunked_array(cleaned, pa.dictionary(array.type.index_type, pa.string()))
 
 
 def _identifier_texts(dataset: DatasetSpec) -> list[FieldSpec]:
@@ -207,13 +268,18 @@ def echo_column(name: str) -> str:
     return f"w_{name}"
 
 
+def _decoded(array: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """A dictionary column as plain text (Arrow compares text with text)."""
+    return pc.cast(array, pa.string()) if _is_text_dictionary(array.type) else array
+
+
 def _mark_identifier_echoes(dataset: DatasetSpec, columns: dict[str, pa.Array | pa.ChunkedArray]) -> None:
     """Per kept text field, whether its value repeats a direct identifier of its own row (a name copied into an
     "award" or "operator" column). Such values are checked as delivered but never reach the lake: the catalog's
     privacy classes say where names belong, this catches where they leak."""
-    identifiers = [columns[value_column(f.name)] for f in _identifier_texts(dataset)]
+    identifiers = [_decoded(columns[value_column(f.name)]) for f in _identifier_texts(dataset)]
     for spec in echo_fields(dataset):
-        value = columns[value_column(spec.name)]
+        value = _decoded(columns[value_column(spec.name)])
         echo = pc.fill_null(pc.equal(value, identifiers[0]), False)
         for ident in identifiers[1:]:
             echo = pc.or_(echo, pc.fill_null(pc.equal(value, ident), False))
