@@ -1,9 +1,9 @@
 """Ingesting deliveries into the lake: read, validate, pseudonymize, quarantine, publish — one batch per file.
 
 ``DeliveryIngestor`` is the use case behind ``puhui gov ingest``. Per file: resolve its data set, hash it (an
-identical re-delivery changes nothing), and stream it in chunks of 500 k rows. Per chunk: ID numbers are judged
-and pseudonymized once per distinct delivered text (``IdentifierMemo``, remembered for the run), other text
-cleaned in Arrow; one DuckDB pass over the chunk types each value and finds each row's faults and hash
+identical re-delivery changes nothing), and stream it in chunks of 500 k rows (1.5 M for Parquet). Per chunk: ID
+numbers are judged and pseudonymized once per distinct delivered text (``IdentifierMemo``, remembered for the run),
+other text cleaned in Arrow; one DuckDB pass over the chunk types each value and finds each row's faults and hash
 (duplicates) into a table, the few bad rows go to quarantine, and the good rows are written from that table, in
 file order, to the batch's part. The batch is published atomically. Files of different data sets load side by side
 on three workers. A file that cannot be read as a whole is rejected and leaves nothing behind.
@@ -29,7 +29,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from puhui.core.catalog import IDENTIFIER_TYPES, Catalog, DatasetSpec, FieldSpec, FieldType, PrivacyClass
+from puhui.core.catalog import (
+    IDENTIFIER_TYPES,
+    Catalog,
+    DatasetSpec,
+    DeliveryFormat,
+    FieldSpec,
+    FieldType,
+    PrivacyClass,
+)
 from puhui.core.errors import IngestError, NotFound
 from puhui.core.masking import mask_name, mask_phone, mask_resident_id
 from puhui.core.pseudonym import Pseudonymizer
@@ -58,6 +66,10 @@ QUARANTINE_VALUE_CHARS = 64
 # Rows checked per DuckDB query (and per part file): large enough to amortize the query, small enough that
 # memory stays bounded whatever the file's size.
 CHUNK_ROWS = 500_000
+# Parquet's typed columns take less memory per row than text, and its utility files come month by month, so that a
+# 500 k-row chunk held each household's number once: three times the rows look each number up a third as often
+# (power usage on the 1.2 M city 1.57 -> 1.37 CPU-s per million rows, a worker's peak memory 1.4 -> 2.1 GB).
+PARQUET_CHUNK_ROWS = 3 * CHUNK_ROWS
 # Rows per row group of a part: DuckDB's own size. Larger groups cost a third more CPU to write (each column's
 # dictionary of distinct values outgrows the caches: pseudonyms are nearly all distinct).
 PART_ROW_GROUP = 122_880
@@ -211,7 +223,8 @@ class _FileLoad:
         bad rows to ``quarantine``. Returns the part file names."""
         self._run("CREATE OR REPLACE TEMP TABLE seen (_hash UBIGINT, first_row BIGINT)")
         names: list[str] = []
-        chunks = _chunks(self.raw.batches, CHUNK_ROWS)
+        rows = PARQUET_CHUNK_ROWS if self.raw.format is DeliveryFormat.PARQUET else CHUNK_ROWS
+        chunks = _chunks(self.raw.batches, rows)
         raw = next(chunks, None)
         while raw is not None:
             following = next(chunks, None)

@@ -56,6 +56,7 @@ class RawDelivery:
     encoding_detected: bool
     batches: Iterator[pa.RecordBatch]
     notes: list[str] = field(default_factory=list)
+    format: DeliveryFormat = DeliveryFormat.CSV
 
 
 def column_names(count: int) -> list[str]:
@@ -319,7 +320,7 @@ def open_xlsx(path: Path, progress: ProgressCallback | None = None) -> RawDelive
             if progress is not None:
                 progress(size)
 
-    return RawDelivery(header, None, False, batches(), notes)
+    return RawDelivery(header, None, False, batches(), notes, DeliveryFormat.XLSX)
 
 
 def _dictionary_text_columns(parquet: pq.ParquetFile) -> list[str]:
@@ -365,7 +366,7 @@ def open_parquet(path: Path, progress: ProgressCallback | None = None) -> RawDel
         finally:
             parquet.close()
 
-    return RawDelivery(header, None, False, batches())
+    return RawDelivery(header, None, False, batches(), format=DeliveryFormat.PARQUET)
 
 
 def open_delivery(path: Path, declared_encoding: str | None, progress: ProgressCallback | None = None) -> RawDelivery:
