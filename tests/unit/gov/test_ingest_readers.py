@@ -10,7 +10,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
-from puhui.core.catalog import load_catalog
+from puhui.core.catalog import FieldType, load_catalog
 from puhui.core.pseudonym import Pseudonymizer, PseudonymKeyring
 from puhui.gov.ingest.pipeline import IdentifierMemo
 from puhui.gov.ingest.readers import UNDECODABLE_MARK, decode_column, open_parquet
@@ -87,3 +87,20 @@ def test_parquet_dictionary_columns_check_as_plain_text(tmp_path: Path) -> None:
         columns = [table.column(name) for table in prepared]
         as_text = [pc.cast(c, c.type.value_type) if pa.types.is_dictionary(c.type) else c for c in columns]
         assert as_text[0].to_pylist() == as_text[1].to_pylist(), name
+
+
+def test_the_identifier_memo_is_not_misled_by_a_shared_hash() -> None:
+    """The memo finds texts by their 64-bit hash; a memo row whose hash is that of another text (forged here) must
+    not answer for it."""
+    memo = IdentifierMemo(Pseudonymizer(PseudonymKeyring.parse("1:" + "5a" * 32)), 1)
+    texts = pa.array(["11010519491231002X", "110105194912310021"])
+    first = memo(FieldType.RESIDENT_ID, texts)
+    table = memo.tables[FieldType.RESIDENT_ID]
+    memo.con.execute(
+        f"INSERT INTO {table} SELECT hash('11010519491231002X'), 'x', 'x', NULL, 'forged' UNION ALL "
+        "SELECT hash('110105194912310030'), 'y', 'y', NULL, 'forged'"
+    ).fetchall()
+    again = memo(FieldType.RESIDENT_ID, pa.array(["110105194912310030", "11010519491231002X"]))
+    pseudonyms = [again[3][i].as_py() for i in again[0]]
+    assert "forged" not in pseudonyms and pseudonyms[1] == first[3][first[0][0]].as_py()
+    assert pseudonyms[0] is None  # 110105194912310030 has a wrong check character

@@ -404,27 +404,46 @@ class IdentifierMemo:
         self.pseudonymizer = pseudonymizer
         self.lock = threading.Lock()
         self.con = connect_for_ingest(threads)
-        self.con.execute(
-            "CREATE TABLE memo (kind VARCHAR, text VARCHAR, value VARCHAR, fault VARCHAR, pseudonym VARCHAR)"
-        ).fetchall()
+        self.tables: dict[FieldType, str] = {}
 
     def _pseudonymize(self, keys: pa.Array) -> pa.Array:
         return pa.array(self.pseudonymizer.many_keyed(keys.to_pylist()), pa.string())
+
+    def _table(self, kind: FieldType) -> str:
+        """The memo of one field type: each text with its 64-bit hash, the key it is found by."""
+        if kind not in self.tables:
+            self.tables[kind] = quote_identifier(f"memo_{kind.value}")
+            self.con.execute(
+                f"CREATE TABLE {self.tables[kind]} "
+                "(h UBIGINT, text VARCHAR, value VARCHAR, fault VARCHAR, pseudonym VARCHAR)"
+            ).fetchall()
+        return self.tables[kind]
+
+    def _find(self, table: str, texts: pa.Array) -> pa.Table:
+        """Each text's memo row (nulls where it has none), with the text's position ``i``. Joined on the texts'
+        hashes (half the time of joining on the strings); the texts found are then compared with those sought,
+        and on any mismatch (two texts with one hash) joined again on the strings."""
+        select = f"SELECT t.i, m.text, m.value, m.fault, m.pseudonym FROM texts t LEFT JOIN {table} m"
+        found = self.con.sql(f"{select} ON m.h = hash(t.text)").to_arrow_table()
+        if found.num_rows == len(texts):
+            known = found.column("text").combine_chunks()
+            same = pc.equal(known, texts.take(found.column("i").combine_chunks()))
+            if same.null_count == known.null_count and pc.all(same).as_py() is not False:
+                return found
+        return self.con.sql(f"{select} ON m.text = t.text").to_arrow_table()
 
     def __call__(self, kind: FieldType, texts: pa.Array) -> tuple[np.ndarray, pa.Array, pa.Array, pa.Array]:
         """(where, cleaned text, fault, pseudonym) of ``texts``, in the join's order: ``where[i]`` is text ``i``'s
         position (sorting the join's strings back into the texts' order cost a third of its time)."""
         with self.lock:
+            table = self._table(kind)
             self.con.register("texts", pa.table({"i": np.arange(len(texts), dtype=np.int64), "text": texts}))
-            found = self.con.sql(
-                "SELECT t.i, m.value, m.fault, m.pseudonym, m.text IS NULL AS new FROM texts t LEFT JOIN memo m "
-                f"ON m.kind = {quote_literal(kind.value)} AND m.text = t.text"
-            ).to_arrow_table()
+            found = self._find(table, texts)
             self.con.unregister("texts")
             order = found.column("i").to_numpy()
             where = np.empty(len(texts), dtype=np.int32)
             where[order] = np.arange(len(order), dtype=np.int32)
-            new = found.column("new").combine_chunks()
+            new = pc.is_null(found.column("text").combine_chunks())
             columns = [
                 found.column(name).combine_chunks().cast(pa.string()) for name in ("value", "fault", "pseudonym")
             ]
@@ -437,7 +456,7 @@ class IdentifierMemo:
                 pa.table({"text": unseen, "value": judged[0], "fault": judged[1], "pseudonym": judged[2]}),
             )
             self.con.execute(
-                f"INSERT INTO memo SELECT {quote_literal(kind.value)}, text, value, fault, pseudonym FROM judged"
+                f"INSERT INTO {table} SELECT hash(text), text, value, fault, pseudonym FROM judged"
             ).fetchall()
             self.con.unregister("judged")
             value, fault, pseudonym = (
