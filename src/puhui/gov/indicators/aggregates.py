@@ -10,10 +10,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import ibis
+import pyarrow as pa
+
 from puhui.core.errors import ValidationError
 from puhui.core.ids import SubjectKind
 from puhui.engines.duckdb_engine import DuckDBEngine
-from puhui.gov.indicators.snapshot import SnapshotInfo
+from puhui.gov.indicators.snapshot import SnapshotInfo, read_table
 
 DEFAULT_MIN_CELL = 5
 
@@ -59,14 +62,21 @@ def release_counts(
     unknown = [name for name in by if name not in available]
     if unknown or not by:
         raise ValidationError(f"cannot count {kind.value} subjects by {', '.join(unknown) or 'nothing'}")
+    # The ``by`` columns joined from their parts on the fly, each subject of the kind counted once.
+    wide = read_table(snapshot, kind, by)
+    plain = pa.table({name: _plain(wide.column(name)) for name in by})
     with DuckDBEngine() as engine:
-        table = engine.backend.read_parquet(str(snapshot.table_path(kind)))
+        table = ibis.memtable(plain)
         counts = table.group_by(list(by)).aggregate(subjects=table.count()).order_by(list(by))
         rows = engine.execute(counts).to_pylist()
     cells = [
         Cell({name: row[name] for name in by}, row["subjects"] if row["subjects"] >= min_cell else None) for row in rows
     ]
     return AggregateRelease(kind, tuple(by), min_cell, snapshot.as_of.isoformat(), snapshot.path.name, cells)
+
+
+def _plain(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    return column.cast(column.type.value_type) if pa.types.is_dictionary(column.type) else column
 
 
 __all__ = ["DEFAULT_MIN_CELL", "AggregateRelease", "Cell", "release_counts"]

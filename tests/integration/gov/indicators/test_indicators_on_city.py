@@ -23,7 +23,7 @@ from puhui.core.indicators import IndicatorSet, load_indicators
 from puhui.core.pseudonym import Pseudonymizer, PseudonymKeyring
 from puhui.engines import DuckDBEngine
 from puhui.engines.base import Engine
-from puhui.gov.indicators.snapshot import SnapshotInfo, build_snapshot, compute
+from puhui.gov.indicators.snapshot import SnapshotInfo, build_snapshot, compute, read_table
 from puhui.gov.ingest.deliveries import find_deliveries
 from puhui.gov.ingest.pipeline import DeliveryIngestor
 from puhui.gov.lake.store import Lake
@@ -60,7 +60,7 @@ def city(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
 
 def _mean_propensity(city: dict[str, Any], kind: SubjectKind, indicator: str) -> dict[Any, float]:
-    table = pq.read_table(city["snapshot"].table_path(kind), columns=["subject", indicator]).to_pylist()
+    table = read_table(city["snapshot"], kind, [indicator]).to_pylist()
     sums: dict[Any, list[float]] = {}
     for row in table:
         if row["subject"] in city["propensity"]:
@@ -75,7 +75,7 @@ def test_the_snapshot_covers_the_population_with_allowed_values_only(city: dict[
     assert snapshot.rows["enterprise"] > PERSONS * 0.05
     assert snapshot.unavailable == []
     for kind in (SubjectKind.PERSON, SubjectKind.ENTERPRISE):
-        table = pq.read_table(snapshot.table_path(kind))
+        table = read_table(snapshot, kind)
         assert len(set(table.column("subject").to_pylist())) == table.num_rows
         for name in table.column_names[1:]:
             allowed = set(definitions.get(name).values)
@@ -108,7 +108,7 @@ def test_the_spark_engine_gives_exactly_the_duckdb_snapshot(city: dict[str, Any]
     assert len(shapes) >= 12
     for kind in (SubjectKind.PERSON, SubjectKind.ENTERPRISE):
         spark, _ = compute(spark_engine, city["lake"], shapes, kind, AS_OF)
-        duck = pq.read_table(snapshot.table_path(kind))
+        duck = read_table(snapshot, kind)
         # Subjects known only to data sets outside the sample are not in Spark's population.
         duck = duck.filter(pc.is_in(duck.column("subject"), spark.column("subject"))).select(spark.column_names)
         assert spark.num_rows > 0.02 * PERSONS and duck.num_rows == spark.num_rows

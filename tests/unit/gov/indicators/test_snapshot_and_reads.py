@@ -8,7 +8,8 @@ import json
 import time
 from pathlib import Path
 
-import pyarrow.parquet as pq
+import numpy as np
+import pyarrow as pa
 import pytest
 from tests.support.indicator_lake import build_test_lake, test_indicators
 
@@ -18,9 +19,17 @@ from puhui.core.indicators import IndicatorSet
 from puhui.engines import DuckDBEngine
 from puhui.gov.indicators.aggregates import release_counts
 from puhui.gov.indicators.config import IndicatorSettings
-from puhui.gov.indicators.online import SnapshotIndex, subject_indicators
+from puhui.gov.indicators.online import SnapshotIndex, _PartLookup, subject_indicators
 from puhui.gov.indicators.reader import LakeIndicatorReader
-from puhui.gov.indicators.snapshot import build_snapshot, latest_snapshot, list_snapshots
+from puhui.gov.indicators.snapshot import (
+    Part,
+    build_snapshot,
+    latest_snapshot,
+    list_snapshots,
+    read_table,
+    subject_keys,
+    write_lookup,
+)
 from puhui.gov.queries.reader import IndicatorReader
 
 
@@ -34,7 +43,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Indicat
     with DuckDBEngine() as engine:
         build_snapshot(engine, lake, root, definitions, dt.date(2025, 1, 5))
         build_snapshot(engine, lake, root, definitions, dt.date(2025, 3, 5), progress=lambda s, d, t: steps.append(s))
-    assert steps[0].startswith("computing") and steps[-1] == "done" and len(steps) == 5
+    assert steps[0].startswith("computing") and steps[-1] == "done" and len(steps) == 4
     return lake, root, definitions
 
 
@@ -47,7 +56,7 @@ def test_a_snapshot_is_versioned_sorted_and_the_latest_as_of_is_pointed_to(
     latest = latest_snapshot(root)
     assert latest.path.name == f"2025-03-05_{definitions.version}"
     assert latest.rows == {"person": 4, "enterprise": 2}
-    persons = pq.read_table(latest.table_path(SubjectKind.PERSON))
+    persons = read_table(latest, SubjectKind.PERSON)
     assert persons.column("subject").to_pylist() == ["P1-a", "P1-b", "P1-c", "P1-d"]
     manifest = json.loads((latest.path / "manifest.json").read_text())
     assert manifest["definitions_version"] == definitions.version and manifest["engine"] == "duckdb"
@@ -120,3 +129,16 @@ def test_aggregates_release_only_cells_of_at_least_k_subjects(built: tuple[Path,
 def test_no_snapshot_is_a_clear_not_found(tmp_path: Path) -> None:
     with pytest.raises(NotFound, match="indicators build"):
         SnapshotIndex(tmp_path).get("P1-a")
+
+
+def test_a_part_finds_each_subject_when_subject_keys_tie(tmp_path: Path) -> None:
+    # Keys are the subjects' last eight bytes: these three share one key, a fourth does not.
+    subjects = ["P1-c12345678", "P1-a12345678", "P1-d87654321", "P1-b12345678"]
+    table = pa.table({"subject": subjects, "flag": [True, False, True, False]})
+    keys = subject_keys(np.array([s.encode() for s in subjects], dtype="S12"))
+    order = np.argsort(keys).astype(np.int32)
+    write_lookup(tmp_path / "part.arrow", Part("000_x", table, keys[order], order))
+    part = _PartLookup(tmp_path / "part.arrow")
+    for row, subject in enumerate(subjects):
+        assert part.row(subject, subject.encode()) == row
+    assert part.row("P1-e12345678", b"P1-e12345678") is None and part.row("P1-a1", b"P1-a1") is None
