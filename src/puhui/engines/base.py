@@ -7,7 +7,7 @@ Definitions compile to Ibis expressions once; an engine only says where they run
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -33,10 +33,12 @@ class Engine(ABC):
     def execute(self, expr: ibis.Table) -> pa.Table:
         return self.backend.to_pyarrow(expr)
 
-    def execute_all(self, exprs: Iterable[ibis.Table]) -> list[pa.Table]:
-        """Several independent expressions, results in their order; an engine may run them concurrently, and
-        may draw the next expressions (building them is Python work) while it runs earlier ones."""
-        return [self.execute(expr) for expr in exprs]
+    def execute_all(self, exprs: Iterable[ibis.Table]) -> Iterator[pa.Table]:
+        """Several independent expressions, results in their order, each as soon as it is ready (the caller can
+        work on it while later ones run); an engine may run them concurrently, and may draw the next expressions
+        (building them is Python work) while it runs earlier ones."""
+        for expr in exprs:
+            yield self.execute(expr)
 
     def close(self) -> None:  # noqa: B027 — engines without resources keep the default
         """Release the engine's resources."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -49,7 +49,7 @@ class DuckDBEngine(Engine):
     def execute(self, expr: ibis.Table) -> pa.Table:
         return self._fetch(expr, self._con.compile(expr))
 
-    def execute_all(self, exprs: Iterable[ibis.Table]) -> list[pa.Table]:
+    def execute_all(self, exprs: Iterable[ibis.Table]) -> Iterator[pa.Table]:
         # Building and compiling an expression is Python (holding the GIL), running it is DuckDB (releasing it):
         # a second thread builds and compiles the next expressions while DuckDB runs this one.
         compiled: queue.Queue[tuple[ibis.Table, str] | BaseException | None] = queue.Queue()
@@ -64,12 +64,10 @@ class DuckDBEngine(Engine):
             compiled.put(None)
 
         threading.Thread(target=compile_all, name="puhui-compile", daemon=True).start()
-        results = []
         while (item := compiled.get()) is not None:
             if isinstance(item, BaseException):
                 raise item
-            results.append(self._fetch(*item))
-        return results
+            yield self._fetch(*item)
 
     def _fetch(self, expr: ibis.Table, sql: str) -> pa.Table:
         """What the backend's ``to_pyarrow`` does, from SQL compiled beforehand."""

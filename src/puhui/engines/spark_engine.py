@@ -8,7 +8,7 @@ starting the JVM costs seconds, so engines share it and ``close`` leaves it runn
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, ClassVar, Literal
@@ -93,10 +93,10 @@ class SparkEngine(Engine):
         table = self._session.sql(self._con.compile(expr)).toArrow()
         return PyArrowData.convert_table(table.rename_columns(expr.columns), expr.schema())
 
-    def execute_all(self, exprs: Iterable[ibis.Table]) -> list[pa.Table]:
+    def execute_all(self, exprs: Iterable[ibis.Table]) -> Iterator[pa.Table]:
         # Each Spark job costs about a second of driver work whatever its data; concurrent jobs overlap it.
         with ThreadPoolExecutor(self.config.concurrent_jobs) as pool:
-            return list(pool.map(self.execute, exprs))
+            yield from pool.map(self.execute, exprs)
 
     def close(self) -> None:
         if self.config.stop_on_close:

@@ -141,7 +141,8 @@ def _run(
     as_of: dt.date,
     subjects: Sequence[str] | None,
     supplements: Mapping[str, pa.Table] | None,
-) -> tuple[list[tuple[SourcePlan, pa.Table]], list[Indicator], list[str]]:
+) -> tuple[Iterator[tuple[SourcePlan, pa.Table]], list[Indicator], list[str]]:
+    """Each plan with its result, as the engine gives them; the indicators computed; those left out."""
     chosen = list(definitions) if kind is None else definitions.for_subject(kind)
     point = AsOf(as_of)
     tables, batches, unavailable = load_sources(engine, lake, chosen, definitions.catalog, point, supplements)
@@ -152,7 +153,7 @@ def _run(
         extra = {k: t.filter(t[SUBJECT_COLUMN].isin(wanted)) for k, t in extra.items()}
     usable = [i for i in chosen if i.id not in unavailable]
     if not usable:
-        return [], usable, unavailable
+        return iter(()), usable, unavailable
     plans: list[SourcePlan] = []
 
     def expressions() -> Iterator[ir.Table]:  # built as the engine draws them, while it runs earlier ones
@@ -160,8 +161,9 @@ def _run(
             plans.append(plan)
             yield plan.expr
 
-    results = engine.execute_all(expressions())
-    return list(zip(plans, results, strict=True)), usable, unavailable
+    # Plans are appended as the engine draws their expressions: a result's plan is always there.
+    results = ((plans[n], result) for n, result in enumerate(engine.execute_all(expressions())))
+    return results, usable, unavailable
 
 
 def compute(
@@ -178,7 +180,7 @@ def compute(
     subject, and the ids left out because their data set is not in the lake. ``supplements`` adds rows of a
     data set that reach the node outside the lake (``blacklist.bank_reported_supplement``)."""
     results, usable, unavailable = _run(engine, lake, definitions, kind, as_of, subjects, supplements)
-    return assemble(results, usable), unavailable
+    return assemble(list(results), usable), unavailable
 
 
 KEY_COLUMN = "_key"
@@ -233,10 +235,12 @@ def compute_all(
         return found
 
     parts: dict[SubjectKind, list[Part]] = {kind: [] for kind in KINDS}
-    # Arrow's kernels and NumPy's sort release the GIL: the results are encoded and indexed on two cores.
+    # Each result is encoded and indexed as it arrives, while the engine runs the next plans (Arrow's kernels and
+    # NumPy's sort release the GIL).
     with ThreadPoolExecutor(ASSEMBLY_THREADS) as pool:
-        for found in pool.map(split, range(len(results)), *zip(*results, strict=True)):
-            for kind, part in found:
+        pending = [pool.submit(split, number, plan, result) for number, (plan, result) in enumerate(results)]
+        for done in pending:
+            for kind, part in done.result():
                 parts[kind].append(part)
     return parts, unavailable
 
