@@ -12,6 +12,7 @@ place.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -83,6 +84,11 @@ class SnapshotInfo:
     @classmethod
     def read(cls, path: Path) -> SnapshotInfo:
         raw = json.loads((path / MANIFEST).read_text())
+        if "parts" not in raw:
+            raise NotFound(
+                f"the indicator snapshot {path.name} has an earlier layout (one table per kind): rebuild it with "
+                "`puhui gov indicators build`"
+            )
         return cls(
             path=path,
             as_of=dt.date.fromisoformat(raw["as_of"]),
@@ -493,10 +499,10 @@ def write_lookup(path: Path, part: Part) -> None:
 
 def _point_latest(root: Path) -> None:
     """``LATEST`` names the snapshot with the latest as-of (then the latest built)."""
-    snapshots = [p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".") and (p / MANIFEST).exists()]
+    snapshots = _readable(root)
     if not snapshots:
         return
-    newest = max(snapshots, key=lambda p: (SnapshotInfo.read(p).as_of, (p / MANIFEST).stat().st_mtime))
+    newest = max(snapshots, key=lambda s: (s.as_of, (s.path / MANIFEST).stat().st_mtime)).path
     pointer = root / f".{LATEST_POINTER}.{os.getpid()}"
     pointer.write_text(newest.name + "\n")
     pointer.replace(root / LATEST_POINTER)
@@ -512,8 +518,18 @@ def latest_snapshot(root: Path) -> SnapshotInfo:
 def list_snapshots(root: Path) -> list[SnapshotInfo]:
     if not root.is_dir():
         return []
-    found = [SnapshotInfo.read(p) for p in root.iterdir() if p.is_dir() and (p / MANIFEST).exists()]
-    return sorted(found, key=lambda s: (s.as_of, s.built_at))
+    return sorted(_readable(root), key=lambda s: (s.as_of, s.built_at))
+
+
+def _readable(root: Path) -> list[SnapshotInfo]:
+    """The snapshots under ``root`` in the current layout; one of an earlier layout is neither listed nor pointed
+    to (a build of its as-of replaces it)."""
+    found = []
+    for path in root.iterdir():
+        if path.is_dir() and not path.name.startswith(".") and (path / MANIFEST).exists():
+            with contextlib.suppress(NotFound):
+                found.append(SnapshotInfo.read(path))
+    return found
 
 
 __all__ = [

@@ -142,3 +142,13 @@ def test_a_part_finds_each_subject_when_subject_keys_tie(tmp_path: Path) -> None
     for row, subject in enumerate(subjects):
         assert part.row(subject, subject.encode()) == row
     assert part.row("P1-e12345678", b"P1-e12345678") is None and part.row("P1-a1", b"P1-a1") is None
+
+
+def test_a_snapshot_of_an_earlier_layout_is_not_listed_and_a_pointer_to_it_asks_for_a_rebuild(tmp_path: Path) -> None:
+    old = tmp_path / "2025-03-05_v1"
+    old.mkdir()
+    (old / "manifest.json").write_text(json.dumps({"as_of": "2025-03-05", "rows": {}, "indicators": {}}))
+    (tmp_path / "LATEST").write_text(old.name + "\n")
+    assert list_snapshots(tmp_path) == []
+    with pytest.raises(NotFound, match="earlier layout"):
+        SnapshotIndex(tmp_path).get("P1-a")
