@@ -42,7 +42,6 @@ from puhui.core.indicators import (
 from puhui.gov.indicators.lake import (
     BATCH_COLUMN,
     CITY_TIME,
-    LINEAGE_COLUMNS,
     RECEIVED_COLUMN,
     ROW_COLUMN,
     SUBJECT_COLUMN,
@@ -164,13 +163,18 @@ def point_in_time_rows(
     as_of: AsOf,
     latest_batch: str | None,
     supplement: ir.Table | None = None,
+    files_chosen: bool = False,
 ) -> ir.Table:
     """The rows of one data set that the lake knew at the end of the as-of day, for one kind of subject.
 
     ``supplement`` holds records of the data set that reach the node another way (the defaults banks report
-    back for the black list): they are read point in time too, but never replaced by a snapshot batch."""
-    rows = table.filter(*_known_by(table, dataset, kind, as_of))
-    if dataset.delivery.mode is DeliveryMode.SNAPSHOT:
+    back for the black list): they are read point in time too, but never replaced by a snapshot batch.
+    ``files_chosen``: ``table`` holds only the files of the batches received by the cut-off (for a snapshot data
+    set, of the latest of them; ``lake.source_files``), so the receipt and batch filters would hold on every row
+    and are left out: neither column is then read unless the latest key needs it."""
+    predicates = _known_by(table, dataset, kind, as_of, receipt=not files_chosen)
+    rows = table.filter(*predicates) if predicates else table
+    if dataset.delivery.mode is DeliveryMode.SNAPSHOT and not files_chosen:
         # Each delivery replaces the previous state: the latest batch received by then is the whole truth.
         rows = rows.filter(rows[BATCH_COLUMN] == ibis.literal(latest_batch or "", type="string"))
     if supplement is None:
@@ -184,8 +188,10 @@ def point_in_time_rows(
     return rows.union(aligned.filter(*_known_by(aligned, dataset, kind, as_of)))
 
 
-def _known_by(table: ir.Table, dataset: DatasetSpec, kind: SubjectKind | None, as_of: AsOf) -> list[ir.BooleanValue]:
-    predicates = [received_before(table[RECEIVED_COLUMN], as_of.received_before)]
+def _known_by(
+    table: ir.Table, dataset: DatasetSpec, kind: SubjectKind | None, as_of: AsOf, receipt: bool = True
+) -> list[ir.BooleanValue]:
+    predicates = [received_before(table[RECEIVED_COLUMN], as_of.received_before)] if receipt else []
     if dataset.event_date is not None:
         predicates.append(_on_or_before(table[dataset.event_date], as_of.day))
     if kind is not None and dataset.subject is SubjectScope.BOTH:
@@ -193,28 +199,51 @@ def _known_by(table: ir.Table, dataset: DatasetSpec, kind: SubjectKind | None, a
     return predicates
 
 
-def _latest_key(rows: ir.Table, order_by: str | None, dataset: DatasetSpec | None = None) -> ir.StructValue:
+FULL_ORDER = (RECEIVED_COLUMN, BATCH_COLUMN, ROW_COLUMN)
+
+
+def lineage_order(receipts: Sequence[dt.datetime] | None) -> tuple[str, ...]:
+    """The lineage columns that order a data set's rows by receipt — received-at, then batch id, then row —
+    without those that cannot differ among the rows read: every field widens each row's sort key for the latest
+    values (the batch id, a string, most of all). ``receipts`` are the received-at instants of the batches the
+    rows come from (``None``: not known, as when records reach the node outside the lake too). One batch's rows
+    differ only by row; batches received at distinct instants need no batch id to break ties."""
+    if receipts is None:
+        return FULL_ORDER
+    if len(receipts) <= 1:
+        return (ROW_COLUMN,)
+    if len(set(receipts)) == len(receipts):
+        return (RECEIVED_COLUMN, ROW_COLUMN)
+    return FULL_ORDER
+
+
+def _latest_key(
+    rows: ir.Table, lineage: Sequence[str], order_by: str | None = None, dataset: DatasetSpec | None = None
+) -> ir.Value:
     """What "latest" means, as one value to maximize: ``order_by`` (a missing value ranks last), then receipt
-    order, then row order, so every engine picks the same row. Every row has a distinct key. The event date is
-    never missing here (point-in-time rows have one), so it needs no flag."""
+    order (``lineage``), so every engine picks the same row. Every row has a distinct key. The event date is
+    never missing here (point-in-time rows have one), so it needs no flag. A key of one column is that column."""
     fields: dict[str, ir.Value] = {}
     if order_by is not None:
         if dataset is None or order_by != dataset.event_date:
             fields["_has_order"] = rows[order_by].notnull()
         fields["_order"] = rows[order_by]
-    fields["_received"] = rows[RECEIVED_COLUMN]
-    fields["_batch"] = rows[BATCH_COLUMN]
-    fields["_row"] = rows[ROW_COLUMN]
+    for column in lineage:
+        fields[column] = rows[column]
+    if len(fields) == 1:
+        return next(iter(fields.values()))
     return ibis.struct(fields)
 
 
-def _latest_versions(rows: ir.Table, record_key: Sequence[str], columns: Sequence[str]) -> ir.Table:
+def _latest_versions(
+    rows: ir.Table, record_key: Sequence[str], columns: Sequence[str], lineage: Sequence[str]
+) -> ir.Table:
     """Only the latest received version of each record: one grouped arg-max per subject and record key, which
     costs a hash aggregation where a window would sort the data set."""
     keys = [SUBJECT_COLUMN, *record_key]
-    kept = [c for c in dict.fromkeys([*columns, *LINEAGE_COLUMNS]) if c not in keys]
+    kept = [c for c in dict.fromkeys([*columns, *lineage]) if c not in keys]
     version = ibis.struct({c: rows[c] for c in kept})
-    latest = rows.group_by(keys).aggregate(_version=version.argmax(_latest_key(rows, None)))
+    latest = rows.group_by(keys).aggregate(_version=version.argmax(_latest_key(rows, lineage)))
     return latest.select(*keys, **{c: latest["_version"][c] for c in kept})
 
 
@@ -257,7 +286,9 @@ def _bit_count(bits: ir.IntegerValue, width: int) -> ir.IntegerValue:
     return total
 
 
-def _aggregate(rows: ir.Table, indicator: Indicator, dataset: DatasetSpec, as_of: AsOf) -> ir.Value:
+def _aggregate(
+    rows: ir.Table, indicator: Indicator, dataset: DatasetSpec, as_of: AsOf, lineage: Sequence[str]
+) -> ir.Value:
     keep = _row_filter(rows, indicator, dataset, as_of)
     measure = indicator.measure
     column = rows[measure.column] if measure.column else None
@@ -285,7 +316,8 @@ def _aggregate(rows: ir.Table, indicator: Indicator, dataset: DatasetSpec, as_of
             return column.min(where=keep)
         case Aggregate.LATEST:
             assert column is not None
-            return column.argmax(_latest_key(rows, measure.order_by or dataset.event_date, dataset), where=keep)
+            key = _latest_key(rows, lineage, measure.order_by or dataset.event_date, dataset)
+            return column.argmax(key, where=keep)
     raise DefinitionError(f"{indicator.id}: unknown measure {measure.aggregate.value}")  # pragma: no cover
 
 
@@ -298,7 +330,7 @@ def _read_columns(dataset: DatasetSpec, indicators: Sequence[Indicator]) -> list
 
 
 def _dataset_results(
-    table: ir.Table, dataset: DatasetSpec, indicators: Sequence[Indicator], as_of: AsOf
+    table: ir.Table, dataset: DatasetSpec, indicators: Sequence[Indicator], as_of: AsOf, lineage: Sequence[str]
 ) -> list[ir.Table]:
     """Raw per-subject values of every indicator over one data set's point-in-time rows: one grouped
     aggregation with a conditional aggregate per indicator (``latest`` measures as arg-max) per distinct
@@ -308,8 +340,8 @@ def _dataset_results(
     for indicator in indicators:
         by_versioning[indicator.source.latest_per].append(indicator)
     for latest_per, members in by_versioning.items():
-        rows = _latest_versions(table, latest_per, _read_columns(dataset, members)) if latest_per else table
-        metrics = {_raw_name(i): _aggregate(rows, i, dataset, as_of) for i in members}
+        rows = _latest_versions(table, latest_per, _read_columns(dataset, members), lineage) if latest_per else table
+        metrics = {_raw_name(i): _aggregate(rows, i, dataset, as_of, lineage) for i in members}
         results.append(rows.group_by(SUBJECT_COLUMN).aggregate(**metrics))
     return results
 
@@ -372,13 +404,16 @@ def compile_plans(
     as_of: AsOf,
     latest_batches: Mapping[str, str | None],
     supplements: Mapping[str, ir.Table] | None = None,
+    receipts: Mapping[str, Sequence[dt.datetime]] | None = None,
 ) -> Iterator[SourcePlan]:
     """The plans computing every indicator of ``kind`` subjects (``None``: of both kinds in one pass over each
     data set; the caller splits the results by pseudonym prefix), a few per data set.
 
     ``tables`` maps each source data set id to its lake table; ``latest_batches`` names, for snapshot-mode data
     sets, the latest batch received by the as-of cut-off (``None`` when there is none yet); ``supplements`` adds
-    records of a data set that reach the node outside the lake (``point_in_time_rows``). Each plan is small and
+    records of a data set that reach the node outside the lake (``point_in_time_rows``); ``receipts`` gives the
+    received-at instants of the batches each data set's files come from, when its table holds only the files
+    chosen point in time (``point_in_time_rows``, ``lineage_order``). Each plan is small and
     runs on its own: one giant join of every data set costs a planner like Spark's far more than the data does.
     The plans are built as they are drawn, so an engine can run the first while the next are built.
     """
@@ -392,8 +427,12 @@ def compile_plans(
     for dataset_id, members in sorted(by_dataset.items()):
         dataset = catalog.get(dataset_id)
         extra = (supplements or {}).get(dataset_id)
-        rows = point_in_time_rows(tables[dataset_id], dataset, kind, as_of, latest_batches.get(dataset_id), extra)
-        for result in _dataset_results(rows, dataset, members, as_of):
+        known = (receipts or {}).get(dataset_id)
+        rows = point_in_time_rows(
+            tables[dataset_id], dataset, kind, as_of, latest_batches.get(dataset_id), extra, known is not None
+        )
+        lineage = lineage_order(None if extra is not None else known)
+        for result in _dataset_results(rows, dataset, members, as_of, lineage):
             ids = tuple(c.removeprefix("_raw_") for c in result.columns if c != SUBJECT_COLUMN)
             measured = result.select(
                 SUBJECT_COLUMN, **{_raw_name(by_id[i]): _measured(result, by_id[i], dataset, as_of) for i in ids}
@@ -402,4 +441,4 @@ def compile_plans(
             yield SourcePlan(dataset_id, ids, measured.select(SUBJECT_COLUMN, **generalized))
 
 
-__all__ = ["KIND_PREFIX", "AsOf", "SourcePlan", "compile_plans", "point_in_time_rows"]
+__all__ = ["KIND_PREFIX", "AsOf", "SourcePlan", "compile_plans", "lineage_order", "point_in_time_rows"]

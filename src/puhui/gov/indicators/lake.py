@@ -33,6 +33,7 @@ class SourceFiles:
     dataset: str
     batches: tuple[str, ...]
     files: tuple[Path, ...]
+    receipts: tuple[dt.datetime, ...] = ()  # each batch's received-at
 
     @property
     def latest_batch(self) -> str | None:
@@ -48,7 +49,8 @@ def source_files(lake: Path, dataset: DatasetSpec, cutoff: dt.datetime) -> Sourc
     if dataset.delivery.mode is DeliveryMode.SNAPSHOT:
         known = known[-1:]
     files = tuple(path for batch in known for path in batch.part_paths)
-    return SourceFiles(dataset.id, tuple(b.record.batch_id for b in known), files)
+    batches = tuple(b.record.batch_id for b in known)
+    return SourceFiles(dataset.id, batches, files, tuple(b.record.received_at for b in known))
 
 
 def received_before(column: ir.Value, instant: dt.datetime) -> ir.BooleanValue:

@@ -119,11 +119,13 @@ def load_sources(
     catalog: Catalog,
     as_of: AsOf,
     supplements: Mapping[str, pa.Table] | None = None,
-) -> tuple[dict[str, ir.Table], dict[str, str | None], list[str]]:
-    """The point-in-time lake tables the indicators read, each snapshot data set's batch, and the ids of
-    indicators whose data set the lake never received (nor a supplement)."""
+) -> tuple[dict[str, ir.Table], dict[str, str | None], dict[str, tuple[dt.datetime, ...]], list[str]]:
+    """The point-in-time lake tables the indicators read, each snapshot data set's batch, the received-at of the
+    batches each table's rows come from, and the ids of indicators whose data set the lake never received (nor a
+    supplement)."""
     tables: dict[str, ir.Table] = {}
     batches: dict[str, str | None] = {}
+    receipts: dict[str, tuple[dt.datetime, ...]] = {}
     absent: set[str] = set()
     for dataset_id in dict.fromkeys(i.source.dataset for i in indicators):
         dataset = catalog.get(dataset_id)
@@ -136,7 +138,8 @@ def load_sources(
         else:  # nothing received by then: the data set's columns, no rows
             tables[dataset_id] = ibis.memtable(lake_schema(dataset).empty_table())
         batches[dataset_id] = found.latest_batch if found is not None else None
-    return tables, batches, sorted(i.id for i in indicators if i.source.dataset in absent)
+        receipts[dataset_id] = found.receipts if found is not None else ()
+    return tables, batches, receipts, sorted(i.id for i in indicators if i.source.dataset in absent)
 
 
 def _run(
@@ -151,7 +154,7 @@ def _run(
     """Each plan with its result, as the engine gives them; the indicators computed; those left out."""
     chosen = list(definitions) if kind is None else definitions.for_subject(kind)
     point = AsOf(as_of)
-    tables, batches, unavailable = load_sources(engine, lake, chosen, definitions.catalog, point, supplements)
+    tables, batches, receipts, unavailable = load_sources(engine, lake, chosen, definitions.catalog, point, supplements)
     extra = {k: ibis.memtable(v) for k, v in (supplements or {}).items() if k in tables}
     if subjects is not None:
         wanted = list(subjects)
@@ -163,7 +166,7 @@ def _run(
     plans: list[SourcePlan] = []
 
     def expressions() -> Iterator[ir.Table]:  # built as the engine draws them, while it runs earlier ones
-        for plan in compile_plans(tables, usable, definitions.catalog, kind, point, batches, extra):
+        for plan in compile_plans(tables, usable, definitions.catalog, kind, point, batches, extra, receipts):
             plans.append(plan)
             yield plan.expr
 
