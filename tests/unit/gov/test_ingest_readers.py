@@ -13,8 +13,8 @@ import pytest
 from puhui.core.catalog import FieldType, load_catalog
 from puhui.core.pseudonym import Pseudonymizer, PseudonymKeyring
 from puhui.gov.ingest.pipeline import IdentifierMemo
-from puhui.gov.ingest.readers import UNDECODABLE_MARK, decode_column, open_parquet
-from puhui.gov.ingest.validation import map_header, prepare_chunk
+from puhui.gov.ingest.readers import UNDECODABLE_MARK, decode_column, open_csv, open_parquet
+from puhui.gov.ingest.validation import map_header, prepare_chunk, repeated_columns
 
 VALUES = [b"360502198011041528", "\u65e0".encode("gbk"), b"", "\u5c45\u6c11\u751f\u6d3b".encode("gbk"), b"4000.00"]
 
@@ -87,6 +87,34 @@ def test_parquet_dictionary_columns_check_as_plain_text(tmp_path: Path) -> None:
         columns = [table.column(name) for table in prepared]
         as_text = [pc.cast(c, c.type.value_type) if pa.types.is_dictionary(c.type) else c for c in columns]
         assert as_text[0].to_pylist() == as_text[1].to_pylist(), name
+
+
+def test_csv_repeated_columns_read_as_dictionaries_check_as_plain_text(tmp_path: Path) -> None:
+    """A GBK CSV file's months and amounts parsed as dictionaries (decoded, cleaned and typed per distinct value)
+    prepare to the same columns as the same file read as plain text, broken bytes included."""
+    dataset = load_catalog().get("power.usage")
+    months = ["202401", "2024-02", "\uff12\uff10\uff12\uff14\uff10\uff13", " 202404 ", "\u65e0", "2024-13", ""]
+    amounts = [b"1.50", "\u65e0".encode("gbk"), b"a\xffb", b"-", b"", b"12"]
+    lines = [b"subject_id,account_no,bill_month,kwh,amount_billed,tariff_class"]
+    for i in range(500):
+        month = months[i % len(months)].encode("gbk")
+        lines.append(b"110105194912310021,A%d,%s,%d.5,%s,x" % (i % 7, month, i % 13, amounts[i % len(amounts)]))
+    path = tmp_path / "usage.csv"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    tables = [
+        pa.Table.from_batches(list(open_csv(path, "gbk", None, repeated).batches))
+        for repeated in (lambda header: repeated_columns(dataset, header), None)
+    ]
+    assert pa.types.is_dictionary(tables[0].column("c2").type) and pa.types.is_dictionary(tables[0].column("c4").type)
+    assert tables[1].column("c2").type == pa.string()
+    column_map = map_header(dataset, ["subject_id", "account_no", "bill_month", "kwh", "amount_billed", "tariff_class"])
+    pseudonymizer = Pseudonymizer(PseudonymKeyring.parse("1:" + "5a" * 32))
+    prepared = [prepare_chunk(dataset, column_map, t, 1, IdentifierMemo(pseudonymizer, 1)) for t in tables]
+    for name in prepared[0].column_names:
+        columns = [table.column(name) for table in prepared]
+        as_text = [pc.cast(c, c.type.value_type) if pa.types.is_dictionary(c.type) else c for c in columns]
+        assert as_text[0].to_pylist() == as_text[1].to_pylist(), name
+    assert any(prepared[0].column("_undecodable").to_pylist())
 
 
 def test_the_identifier_memo_is_not_misled_by_a_shared_hash() -> None:

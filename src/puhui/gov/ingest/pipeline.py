@@ -21,6 +21,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import duckdb
@@ -57,6 +58,7 @@ from puhui.gov.ingest.validation import (
     judge_identifier_texts,
     map_header,
     prepare_chunk,
+    repeated_columns,
 )
 from puhui.gov.lake.schema import QUARANTINE_SCHEMA, kept_fields, lake_column, lake_schema
 from puhui.gov.lake.store import BatchRecord, Lake
@@ -588,7 +590,9 @@ class DeliveryIngestor:
         batch_id = new_batch_id(digest)
         staged = self.lake.new_staging(batch_id)
         try:
-            raw = open_delivery(delivery.path, declared_encoding(delivery, dataset), progress)
+            raw = open_delivery(
+                delivery.path, declared_encoding(delivery, dataset), progress, partial(repeated_columns, dataset)
+            )
             load = _FileLoad(con, memo, dataset, raw, delivery.relative, batch_id, received_at)
             parts = load.run(self.lake.staged_data(staged), self.lake.staged_quarantine(staged))
             expected_rows = delivery.entry.rows if delivery.entry else None

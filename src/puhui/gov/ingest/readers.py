@@ -17,7 +17,7 @@ import datetime as dt
 import io
 import re
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -181,6 +181,12 @@ def decode_column(column: pa.Array, codec: str) -> pa.Array:
     return pc.replace_with_mask(text, pa.array(mask), decoded)
 
 
+def _decoded(column: pa.Array, codec: str) -> pa.Array:
+    if isinstance(column, pa.DictionaryArray):
+        return pa.DictionaryArray.from_arrays(column.indices, decode_column(column.dictionary, codec))
+    return decode_column(column, codec)
+
+
 _COLUMN_COUNT = re.compile(r"Expected \d+ columns, got \d+")
 
 
@@ -209,7 +215,14 @@ def _read_header(path: Path, encoding: str) -> list[str]:
         raise IngestError("the header row cannot be parsed as CSV") from None
 
 
-def open_csv(path: Path, declared_encoding: str | None, progress: ProgressCallback | None = None) -> RawDelivery:
+def open_csv(
+    path: Path,
+    declared_encoding: str | None,
+    progress: ProgressCallback | None = None,
+    repeated: Callable[[list[str]], Collection[str]] | None = None,
+) -> RawDelivery:
+    """``repeated`` names, from the header, the columns whose values repeat (months, dates, amounts): parsed as
+    dictionaries, their distinct values are decoded once (and cleaned and typed once further on)."""
     with path.open("rb") as handle:
         sample = handle.read(_SNIFF_BYTES)
     if not sample.strip():
@@ -220,6 +233,7 @@ def open_csv(path: Path, declared_encoding: str | None, progress: ProgressCallba
     header = _read_header(path, encoding)
     names = column_names(len(header))
     codec = CODECS[encoding]
+    dictionary = set(repeated(header)) if repeated is not None else set()
     # Parsed as bytes and decoded per column afterwards: the quotes, commas and line ends of a CSV file are ASCII
     # bytes that never occur inside a multi-byte character in UTF-8, GBK or GB18030, and most values are ASCII.
     stream = _CountingFile(path, progress)
@@ -229,7 +243,10 @@ def open_csv(path: Path, declared_encoding: str | None, progress: ProgressCallba
             read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=_CSV_BLOCK),
             parse_options=pacsv.ParseOptions(newlines_in_values=True),
             convert_options=pacsv.ConvertOptions(
-                column_types=dict.fromkeys(names, pa.binary()),
+                column_types={
+                    name: pa.dictionary(pa.int32(), pa.binary()) if name in dictionary else pa.binary()
+                    for name in names
+                },
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
             ),
@@ -247,7 +264,7 @@ def open_csv(path: Path, declared_encoding: str | None, progress: ProgressCallba
                     return
                 except (pa.ArrowInvalid, pa.ArrowException) as err:
                     raise IngestError(f"cannot read as CSV: {_safe_arrow_message(err)}") from None
-                yield pa.RecordBatch.from_arrays([decode_column(c, codec) for c in batch.columns], names=names)
+                yield pa.RecordBatch.from_arrays([_decoded(c, codec) for c in batch.columns], names=names)
         finally:
             stream.close()
 
@@ -369,8 +386,14 @@ def open_parquet(path: Path, progress: ProgressCallback | None = None) -> RawDel
     return RawDelivery(header, None, False, batches(), format=DeliveryFormat.PARQUET)
 
 
-def open_delivery(path: Path, declared_encoding: str | None, progress: ProgressCallback | None = None) -> RawDelivery:
-    """Open a delivery by its content; ``declared_encoding`` (manifest or catalog) applies to CSV only."""
+def open_delivery(
+    path: Path,
+    declared_encoding: str | None,
+    progress: ProgressCallback | None = None,
+    repeated: Callable[[list[str]], Collection[str]] | None = None,
+) -> RawDelivery:
+    """Open a delivery by its content; ``declared_encoding`` (manifest or catalog) and ``repeated`` apply to CSV
+    only."""
     kind = sniff_format(path)
     if kind is DeliveryFormat.PARQUET:
         return open_parquet(path, progress)
@@ -378,7 +401,7 @@ def open_delivery(path: Path, declared_encoding: str | None, progress: ProgressC
         return open_xlsx(path, progress)
     if path.suffix.lower() in (".xlsx", ".parquet"):
         raise IngestError(f"a {path.suffix} file whose content is not {path.suffix[1:].upper()}: wrong format")
-    return open_csv(path, declared_encoding, progress)
+    return open_csv(path, declared_encoding, progress, repeated)
 
 
 __all__ = [

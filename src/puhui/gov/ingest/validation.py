@@ -96,6 +96,12 @@ def map_header(dataset: DatasetSpec, header: list[str]) -> ColumnMap:
     return ColumnMap(columns, tuple(extra), absent)
 
 
+def repeated_columns(dataset: DatasetSpec, header: list[str]) -> set[str]:
+    """The delivered columns typed from text whose values repeat: read as dictionaries where the reader can."""
+    columns = map_header(dataset, header).columns
+    return {columns[spec.name] for spec in dataset.fields if spec.type in _TYPED_FROM_TEXT and spec.name in columns}
+
+
 def value_column(name: str) -> str:
     return f"v_{name}"
 
