@@ -13,7 +13,7 @@ import pytest
 from puhui.core.catalog import FieldType, load_catalog
 from puhui.core.pseudonym import Pseudonymizer, PseudonymKeyring
 from puhui.gov.ingest.pipeline import IdentifierMemo
-from puhui.gov.ingest.readers import UNDECODABLE_MARK, decode_column, open_csv, open_parquet
+from puhui.gov.ingest.readers import UNDECODABLE_MARK, decode_column, open_csv, open_parquet, values_repeat
 from puhui.gov.ingest.validation import map_header, prepare_chunk, repeated_columns
 
 VALUES = [b"360502198011041528", "\u65e0".encode("gbk"), b"", "\u5c45\u6c11\u751f\u6d3b".encode("gbk"), b"4000.00"]
@@ -115,6 +115,22 @@ def test_csv_repeated_columns_read_as_dictionaries_check_as_plain_text(tmp_path:
         as_text = [pc.cast(c, c.type.value_type) if pa.types.is_dictionary(c.type) else c for c in columns]
         assert as_text[0].to_pylist() == as_text[1].to_pylist(), name
     assert any(prepared[0].column("_undecodable").to_pylist())
+
+
+def test_csv_columns_of_nearly_unique_values_stay_plain_text(tmp_path: Path) -> None:
+    """Only candidate columns whose values repeat are parsed as dictionaries: nearly unique amounts would cost a hash
+    each and save nothing."""
+    dataset = load_catalog().get("power.usage")
+    lines = [b"subject_id,account_no,bill_month,kwh,amount_billed,tariff_class"]
+    for i in range(1000):
+        lines.append(b"110105194912310021,A1,2024%02d,%d.25,%d.5,x" % (i % 12 + 1, i, i % 9))
+    path = tmp_path / "usage.csv"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    table = pa.Table.from_batches(list(open_csv(path, "utf-8", None, lambda h: repeated_columns(dataset, h)).batches))
+    assert repeated_columns(dataset, lines[0].decode().split(",")) >= {"c2", "c3", "c4"}
+    assert pa.types.is_dictionary(table.column("c2").type) and pa.types.is_dictionary(table.column("c4").type)
+    assert table.column("c3").type == pa.string()
+    assert values_repeat(pa.array(["1", "2"] * 10)) and not values_repeat(pa.array([str(i) for i in range(20)]))
 
 
 def test_the_identifier_memo_is_not_misled_by_a_shared_hash() -> None:

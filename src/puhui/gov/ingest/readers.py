@@ -181,6 +181,38 @@ def decode_column(column: pa.Array, codec: str) -> pa.Array:
     return pc.replace_with_mask(text, pa.array(mask), decoded)
 
 
+# A column is worth a dictionary when at most this share of its values is distinct: nearly unique values (the
+# amounts of enterprise tax payments) cost a hash each as a dictionary and save nothing.
+_DICTIONARY_MAX_DISTINCT_SHARE = 0.25
+_REPEAT_SAMPLE_ROWS = 20_000
+
+
+def values_repeat(column: pa.Array | pa.ChunkedArray) -> bool:
+    """Whether the column's values repeat enough, judged on its first rows, to be handled once per distinct value."""
+    sample = column.slice(0, _REPEAT_SAMPLE_ROWS)
+    rows = len(sample)
+    return rows > 0 and pc.count_distinct(sample).as_py() <= rows * _DICTIONARY_MAX_DISTINCT_SHARE
+
+
+def _repeating_in_sample(sample: bytes, names: list[str], candidates: set[str]) -> set[str]:
+    """The candidate columns whose values repeat in the file's first bytes (its first block, alike in kind)."""
+    body = sample[: sample.rfind(b"\n") + 1]
+    if not candidates or not body:
+        return candidates
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(body),
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True),
+            convert_options=pacsv.ConvertOptions(
+                include_columns=sorted(candidates), column_types=dict.fromkeys(candidates, pa.binary())
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowException):
+        return candidates  # the whole read will report what is wrong with the file
+    return {name for name in candidates if values_repeat(table.column(name))}
+
+
 def _decoded(column: pa.Array, codec: str) -> pa.Array:
     if isinstance(column, pa.DictionaryArray):
         return pa.DictionaryArray.from_arrays(column.indices, decode_column(column.dictionary, codec))
@@ -233,7 +265,7 @@ def open_csv(
     header = _read_header(path, encoding)
     names = column_names(len(header))
     codec = CODECS[encoding]
-    dictionary = set(repeated(header)) if repeated is not None else set()
+    dictionary = _repeating_in_sample(sample, names, set(repeated(header)) if repeated is not None else set())
     # Parsed as bytes and decoded per column afterwards: the quotes, commas and line ends of a CSV file are ASCII
     # bytes that never occur inside a multi-byte character in UTF-8, GBK or GB18030, and most values are ASCII.
     stream = _CountingFile(path, progress)
