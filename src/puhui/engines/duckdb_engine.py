@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-import queue
 import threading
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Literal
 
+import duckdb
 import ibis
 import pyarrow as pa
 from ibis.backends import BaseBackend
 from ibis.backends.duckdb.converter import DuckDBPyArrowData
+from ibis.expr import operations as ops
 from pydantic import BaseModel, ConfigDict
 
 from puhui.engines.base import Engine
@@ -38,36 +40,57 @@ class DuckDBEngine(Engine):
         if self.config.memory_limit:
             settings["memory_limit"] = self.config.memory_limit
         self._con = ibis.duckdb.connect(**settings)
+        self._views = 0
 
     @property
     def backend(self) -> BaseBackend:
         return self._con
 
     def read_parquet(self, files: Sequence[Path]) -> ibis.Table:
-        return self._con.read_parquet([str(f) for f in files], hive_partitioning=False)
+        # A view in the engine's own in-memory database, not Ibis's temporary view: a temporary view belongs to
+        # one connection, and ``execute_all`` runs plans on several.
+        self._views += 1
+        name = f"puhui_source_{self._views}"
+        listed = ", ".join("'" + str(f).replace("'", "''") + "'" for f in files)
+        scan = f"read_parquet([{listed}], hive_partitioning = false)"
+        self._con.con.execute(f"CREATE VIEW {name} AS SELECT * FROM {scan}")
+        return self._con.table(name)
 
     def execute(self, expr: ibis.Table) -> pa.Table:
         return self._fetch(expr, self._con.compile(expr))
 
     def execute_all(self, exprs: Iterable[ibis.Table]) -> Iterator[pa.Table]:
-        # Building and compiling an expression is Python (holding the GIL), running it is DuckDB (releasing it):
-        # a second thread builds and compiles the next expressions while DuckDB runs this one.
-        compiled: queue.Queue[tuple[ibis.Table, str] | BaseException | None] = queue.Queue()
+        # Two plans run at once, each on its own connection to the engine's database: a plan's last phases (the
+        # final aggregation, the fetch to Arrow) use one thread, so one plan at a time left a core idle (refresh of
+        # the 1.2 M city 4.3-4.4 -> 3.8-3.9 s, same CPU). Building and compiling the next expressions (Python,
+        # holding the GIL) goes on in the calling thread meanwhile, while DuckDB runs earlier ones.
+        connections = threading.local()
+        opened: list[duckdb.DuckDBPyConnection] = []
+        engine_connection = threading.Lock()
 
-        def compile_all() -> None:
-            try:
-                for expr in exprs:
-                    compiled.put((expr, self._con.compile(expr)))
-            except BaseException as error:  # handed to the caller's thread
-                compiled.put(error)
-                return
-            compiled.put(None)
+        def run(expr: ibis.Table, sql: str) -> pa.Table:
+            if expr.op().find(ops.InMemoryTable):  # in-memory tables are registered on the engine's connection only
+                with engine_connection:
+                    return self._fetch(expr, sql)
+            if (connection := getattr(connections, "connection", None)) is None:
+                with engine_connection:
+                    connection = connections.connection = self._con.con.cursor()
+                    opened.append(connection)
+            result: pa.Table = expr.__pyarrow_result__(
+                connection.sql(sql).to_arrow_table(), data_mapper=DuckDBPyArrowData
+            )
+            return result
 
-        threading.Thread(target=compile_all, name="puhui-compile", daemon=True).start()
-        while (item := compiled.get()) is not None:
-            if isinstance(item, BaseException):
-                raise item
-            yield self._fetch(*item)
+        def compiled() -> Iterator[tuple[ibis.Table, str]]:
+            for expr in exprs:
+                yield expr, self._con.compile(expr)
+
+        try:
+            with ThreadPoolExecutor(max_workers=2, thread_name_prefix="puhui-plan") as pool:
+                yield from pool.map(lambda pair: run(*pair), compiled())
+        finally:
+            for connection in opened:
+                connection.close()
 
     def _fetch(self, expr: ibis.Table, sql: str) -> pa.Table:
         """What the backend's ``to_pyarrow`` does, from SQL compiled beforehand."""
