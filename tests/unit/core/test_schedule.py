@@ -2,7 +2,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from hypothesis import assume, given
+from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
 from puhui.core.errors import ValidationError
@@ -43,6 +43,7 @@ def test_principal_parts_add_up_exactly_and_never_go_negative(principal, rate, t
 
 
 @given(principals, rates.filter(lambda r: r > 0), st.integers(2, 360))
+@example(Decimal("387.46"), Decimal("0.0001"), 330)  # a payment rounded up to 1.18 repaid it by month 329
 def test_equal_instalments_are_level_except_the_last(principal, rate, term):
     schedule = build_schedule(principal, rate, term, RepaymentMethod.EQUAL_INSTALMENT)
     payments = [i.payment for i in schedule.instalments[:-1]]
