@@ -76,10 +76,7 @@ class DuckDBEngine(Engine):
                 with engine_connection:
                     connection = connections.connection = self._con.con.cursor()
                     opened.append(connection)
-            result: pa.Table = expr.__pyarrow_result__(
-                connection.sql(sql).to_arrow_table(), data_mapper=DuckDBPyArrowData
-            )
-            return result
+            return self._fetch(expr, sql, connection)
 
         def compiled() -> Iterator[tuple[ibis.Table, str]]:
             for expr in exprs:
@@ -92,10 +89,13 @@ class DuckDBEngine(Engine):
             for connection in opened:
                 connection.close()
 
-    def _fetch(self, expr: ibis.Table, sql: str) -> pa.Table:
-        """What the backend's ``to_pyarrow`` does, from SQL compiled beforehand."""
-        self._con._run_pre_execute_hooks(expr)  # registers in-memory tables the expression reads
-        table = self._con.con.sql(sql).to_arrow_table()
+    def _fetch(self, expr: ibis.Table, sql: str, connection: duckdb.DuckDBPyConnection | None = None) -> pa.Table:
+        """What the backend's ``to_pyarrow`` does, from SQL compiled beforehand: on the engine's own connection, or
+        on ``connection``, another of its database's (which sees no in-memory tables)."""
+        if connection is None:
+            self._con._run_pre_execute_hooks(expr)  # registers in-memory tables the expression reads
+            connection = self._con.con
+        table = connection.sql(sql).to_arrow_table()
         result: pa.Table = expr.__pyarrow_result__(table, data_mapper=DuckDBPyArrowData)
         return result
 

@@ -208,7 +208,7 @@ def _repeating_in_sample(sample: bytes, names: list[str], candidates: set[str]) 
                 include_columns=sorted(candidates), column_types=dict.fromkeys(candidates, pa.binary())
             ),
         )
-    except (pa.ArrowInvalid, pa.ArrowException):
+    except pa.ArrowException:
         return candidates  # the whole read will report what is wrong with the file
     return {name for name in candidates if values_repeat(table.column(name))}
 
@@ -294,7 +294,7 @@ def open_csv(
                     batch = reader.read_next_batch()
                 except StopIteration:
                     return
-                except (pa.ArrowInvalid, pa.ArrowException) as err:
+                except pa.ArrowException as err:
                     raise IngestError(f"cannot read as CSV: {_safe_arrow_message(err)}") from None
                 yield pa.RecordBatch.from_arrays([_decoded(c, codec) for c in batch.columns], names=names)
         finally:

@@ -287,7 +287,7 @@ def echo_column(name: str) -> str:
     return f"w_{name}"
 
 
-def _decoded(array: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+def _as_plain_text(array: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
     """A dictionary column as plain text (Arrow compares text with text)."""
     return pc.cast(array, pa.string()) if _is_text_dictionary(array.type) else array
 
@@ -296,9 +296,9 @@ def _mark_identifier_echoes(dataset: DatasetSpec, columns: dict[str, pa.Array | 
     """Per kept text field, whether its value repeats a direct identifier of its own row (a name copied into an
     "award" or "operator" column). Such values are checked as delivered but never reach the lake: the catalog's
     privacy classes say where names belong, this catches where they leak."""
-    identifiers = [_decoded(columns[value_column(f.name)]) for f in _identifier_texts(dataset)]
+    identifiers = [_as_plain_text(columns[value_column(f.name)]) for f in _identifier_texts(dataset)]
     for spec in echo_fields(dataset):
-        value = _decoded(columns[value_column(spec.name)])
+        value = _as_plain_text(columns[value_column(spec.name)])
         echo = pc.fill_null(pc.equal(value, identifiers[0]), False)
         for ident in identifiers[1:]:
             echo = pc.or_(echo, pc.fill_null(pc.equal(value, ident), False))
