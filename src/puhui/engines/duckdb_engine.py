@@ -6,13 +6,14 @@ import threading
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import duckdb
 import ibis
 import pyarrow as pa
 from ibis.backends import BaseBackend
 from ibis.backends.duckdb.converter import DuckDBPyArrowData
+from ibis.backends.sql.compilers.duckdb import DuckDBCompiler
 from ibis.expr import operations as ops
 from pydantic import BaseModel, ConfigDict
 
@@ -25,6 +26,22 @@ class DuckDBConfig(BaseModel):
     type: Literal["duckdb"] = "duckdb"
     threads: int | None = None  # default: every core
     memory_limit: str | None = None  # e.g. "8GB"; default: DuckDB's (80 % of RAM)
+
+
+class _Compiler(DuckDBCompiler):  # type: ignore[misc]  # Ibis ships no types for it
+    """Ibis's DuckDB compiler with an arg-max that compares a plain key as it is. Ibis writes ``arg_max`` as an
+    ordered ``FIRST``, which DuckDB plans as ``arg_min_null`` over a sort-key blob made for every row, even of an
+    integer key; ``arg_max_null`` compares an integer or a date directly and, like ``FIRST``, takes a missing value
+    of the chosen row too (residents' packed latest key on the 1.2 M city: 0.53-0.58 -> 0.42-0.53 s of CPU). Only
+    a missing key differs: its row is never chosen, as with Spark's ``max_by``; the indicators' latest keys are
+    never missing. A struct key keeps the ordered ``FIRST``: ``arg_max_null`` over it measured slower."""
+
+    __slots__ = ()
+
+    def visit_ArgMax(self, op: ops.ArgMax, *, arg: Any, key: Any, where: Any) -> Any:
+        if op.key.dtype.is_struct():
+            return super().visit_ArgMax(op, arg=arg, key=key, where=where)
+        return self.agg.arg_max_null(arg, key, where=where)
 
 
 class DuckDBEngine(Engine):
@@ -40,6 +57,7 @@ class DuckDBEngine(Engine):
         if self.config.memory_limit:
             settings["memory_limit"] = self.config.memory_limit
         self._con = ibis.duckdb.connect(**settings)
+        self._con.compiler = _Compiler()
         self._views = 0
 
     @property

@@ -3,9 +3,9 @@
 The plan reads each source data set once, point in time: only rows the lake had received by the end of the
 as-of day and whose event date is on or before it; for a snapshot-mode data set only its latest batch received
 by then. Per data set, the indicators sharing a row set become one grouped aggregation with conditional
-aggregates; a ``latest`` measure keeps each subject's latest row with a window. The per-data-set results are
-joined onto the population (every subject any source knows) and generalized there, so the plan returns
-only generalized values: flags, capped counts, bands and published codes.
+aggregates; a ``latest`` measure is an arg-max. Each result is generalized in the same plan, so a plan returns
+only generalized values: flags, and for capped counts, bands and published codes the position of the label among
+the indicator's allowed values (``allowed_labels``).
 
 All date arithmetic (lookback starts, elapsed-time thresholds, the receipt cut-off) is done here in Python and
 enters the plan as literals, so the engines only compare; that is what keeps DuckDB and Spark identical.
@@ -139,9 +139,9 @@ def _condition(table: ir.Table, condition: Condition) -> ir.BooleanValue:
     raise DefinitionError(f"unknown operator {condition.op}")  # pragma: no cover
 
 
-def _row_filter(table: ir.Table, indicator: Indicator, dataset: DatasetSpec, as_of: AsOf) -> ir.BooleanValue:
-    """The indicator's own conditions. A missing value differs from every value (``!=`` and ``not in`` hold) and
-    satisfies no other comparison."""
+def _row_filter(table: ir.Table, indicator: Indicator, dataset: DatasetSpec, as_of: AsOf) -> ir.BooleanValue | None:
+    """The indicator's own conditions (``None``: every row counts, and the aggregate needs no filter). A missing
+    value differs from every value (``!=`` and ``not in`` hold) and satisfies no other comparison."""
     source = indicator.source
     predicates: list[ir.BooleanValue] = [_condition(table, c) for c in source.where]
     if source.lookback_months is not None and dataset.event_date is not None:
@@ -152,7 +152,7 @@ def _row_filter(table: ir.Table, indicator: Indicator, dataset: DatasetSpec, as_
         end = table[source.active.end]
         predicates.append(end.isnull() | _after(end, as_of.day))
     if not predicates:
-        return ibis.literal(True)
+        return None
     return ibis.and_(*predicates).fill_null(False)
 
 
@@ -217,12 +217,35 @@ def lineage_order(receipts: Sequence[dt.datetime] | None) -> tuple[str, ...]:
     return FULL_ORDER
 
 
+# A packed latest key gives the row this many values in each day: rows of one delivered file are numbered from 1,
+# and no file holds 2^40 (a trillion) of them.
+ROW_SPAN = 1 << 40
+
+
+def _packs_with_row(rows: ir.Table, lineage: Sequence[str], order_by: str, dataset: DatasetSpec | None) -> bool:
+    """Whether the key of a date and the row packs into one integer, days since 1970 times ``ROW_SPAN`` plus the
+    row, which DuckDB compares as it is where a struct key costs a sort-key blob per row (``duckdb_engine``): the
+    order is the event date (never missing in point-in-time rows) and the rows come from one batch
+    (``lineage_order``). Days beyond 2^23 either way of 1970 (years -21000 and 24900) would
+    overflow: an error on both engines, never a wrong row."""
+    return (
+        dataset is not None
+        and order_by == dataset.event_date
+        and tuple(lineage) == (ROW_COLUMN,)
+        and rows[order_by].type().is_date()
+    )
+
+
 def _latest_key(
     rows: ir.Table, lineage: Sequence[str], order_by: str | None = None, dataset: DatasetSpec | None = None
 ) -> ir.Value:
     """What "latest" means, as one value to maximize: ``order_by`` (a missing value ranks last), then receipt
     order (``lineage``), so every engine picks the same row. Every row has a distinct key. The event date is
-    never missing here (point-in-time rows have one), so it needs no flag. A key of one column is that column."""
+    never missing here (point-in-time rows have one), so it needs no flag. A key of one column is that column; one
+    of a date and the row is packed into one integer (``_packs_with_row``); any other is a struct."""
+    if order_by is not None and _packs_with_row(rows, lineage, order_by, dataset):
+        days = rows[order_by].epoch_days().cast("int64")
+        return days * ibis.literal(ROW_SPAN, type="int64") + rows[ROW_COLUMN]
     fields: dict[str, ir.Value] = {}
     if order_by is not None:
         if dataset is None or order_by != dataset.event_date:
@@ -236,15 +259,17 @@ def _latest_key(
 
 
 def _latest_versions(
-    rows: ir.Table, record_key: Sequence[str], columns: Sequence[str], lineage: Sequence[str]
+    rows: ir.Table, record_key: Sequence[str], columns: Sequence[str], lineage: Sequence[str], keep_lineage: bool
 ) -> ir.Table:
-    """Only the latest received version of each record: one grouped arg-max per subject and record key, which
-    costs a hash aggregation where a window would sort the data set."""
+    """Only the latest received version of each record: grouped arg-maxes per subject and record key, which cost
+    a hash aggregation where a window would sort the data set. One arg-max per column, all over the same key: every
+    row has a distinct key, so they take one row's values, and cost less than one arg-max of a struct of them
+    (housing-fund repayments on the 1.2 M city 0.39 -> 0.25 s of CPU). The lineage columns are kept only when
+    ``keep_lineage``: a ``latest`` measure over the versions orders by them."""
     keys = [SUBJECT_COLUMN, *record_key]
-    kept = [c for c in dict.fromkeys([*columns, *lineage]) if c not in keys]
-    version = ibis.struct({c: rows[c] for c in kept})
-    latest = rows.group_by(keys).aggregate(_version=version.argmax(_latest_key(rows, lineage)))
-    return latest.select(*keys, **{c: latest["_version"][c] for c in kept})
+    kept = [c for c in dict.fromkeys([*columns, *(lineage if keep_lineage else ())]) if c not in keys]
+    latest = _latest_key(rows, lineage)
+    return rows.group_by(keys).aggregate(**{c: rows[c].argmax(latest) for c in kept})
 
 
 def _raw_name(indicator: Indicator) -> str:
@@ -340,7 +365,11 @@ def _dataset_results(
     for indicator in indicators:
         by_versioning[indicator.source.latest_per].append(indicator)
     for latest_per, members in by_versioning.items():
-        rows = _latest_versions(table, latest_per, _read_columns(dataset, members), lineage) if latest_per else table
+        if latest_per:
+            ordered = any(i.measure.aggregate is Aggregate.LATEST for i in members)
+            rows = _latest_versions(table, latest_per, _read_columns(dataset, members), lineage, ordered)
+        else:
+            rows = table
         metrics = {_raw_name(i): _aggregate(rows, i, dataset, as_of, lineage) for i in members}
         results.append(rows.group_by(SUBJECT_COLUMN).aggregate(**metrics))
     return results
@@ -355,34 +384,48 @@ def _measured(result: ir.Table, indicator: Indicator, dataset: DatasetSpec, as_o
     return raw if window is None else _bit_count(raw, window[1])
 
 
+def allowed_labels(indicator: Indicator) -> list[str]:
+    """The indicator's allowed values in their defined order: a plan gives each subject's label as its position
+    here (``label_code_type`` wide), so the label strings never go through the engine or its result."""
+    return list(dict.fromkeys(indicator.values))
+
+
+def label_code_type(indicator: Indicator) -> dt_types.DataType:
+    return dt_types.int8 if len(allowed_labels(indicator)) < 128 else dt_types.int32
+
+
 def _generalize(raw: ir.Value, indicator: Indicator, as_of: AsOf) -> ir.Value:
+    """A flag as a boolean; any other value as the code of its label (``allowed_labels``)."""
     rule = indicator.rule
     if isinstance(rule, FlagRule):
         return raw.fill_null(False)
+    width = label_code_type(indicator)
+    codes = {label: ibis.literal(n, type=width) for n, label in enumerate(allowed_labels(indicator))}
     if isinstance(rule, CapRule):
+        # The labels are "0" … "cap-1", then "cap+": a count below the cap is its own code.
         count = raw.fill_null(0)
-        return ibis.cases((count >= rule.cap, f"{rule.cap}+"), else_=count.cast("string"))
+        return ibis.cases((count >= rule.cap, codes[f"{rule.cap}+"]), else_=count.cast(width))
     if isinstance(rule, BandRule):
         value = raw if indicator.measure.aggregate is Aggregate.MAX else raw.fill_null(0)
         branches = [
-            (value < _number_literal(value.type(), t), label)
+            (value < _number_literal(value.type(), t), codes[label])
             for t, label in zip(rule.thresholds, rule.labels, strict=False)
         ]
         if rule.none is not None:
-            branches.insert(0, (value.isnull(), rule.none))
-        return ibis.cases(*branches, else_=rule.labels[-1])
+            branches.insert(0, (value.isnull(), codes[rule.none]))
+        return ibis.cases(*branches, else_=codes[rule.labels[-1]])
     if isinstance(rule, ElapsedRule):
-        branches = [(raw.isnull(), rule.none)]
+        branches = [(raw.isnull(), codes[rule.none])]
         for months, label in zip(rule.months, rule.labels, strict=False):
-            branches.append((_after(raw, months_before(as_of.day, months)), label))
-        return ibis.cases(*branches, else_=rule.labels[-1])
+            branches.append((_after(raw, months_before(as_of.day, months)), codes[label]))
+        return ibis.cases(*branches, else_=codes[rule.labels[-1]])
     if isinstance(rule, CodeRule):
         code = raw.cast("string")
         if rule.prefix is not None:
             code = code.substr(0, rule.prefix)
-        branches = [(code.isnull(), rule.none)]
-        branches.extend((code == ibis.literal(key), value) for key, value in rule.mapping.items())
-        return ibis.cases(*branches, else_=rule.other or rule.none)
+        branches = [(code.isnull(), codes[rule.none])]
+        branches.extend((code == ibis.literal(key), codes[value]) for key, value in rule.mapping.items())
+        return ibis.cases(*branches, else_=codes[rule.other or rule.none])
     raise DefinitionError(f"{indicator.id}: unknown rule {rule}")  # pragma: no cover
 
 
@@ -441,4 +484,13 @@ def compile_plans(
             yield SourcePlan(dataset_id, ids, measured.select(SUBJECT_COLUMN, **generalized))
 
 
-__all__ = ["KIND_PREFIX", "AsOf", "SourcePlan", "compile_plans", "lineage_order", "point_in_time_rows"]
+__all__ = [
+    "KIND_PREFIX",
+    "AsOf",
+    "SourcePlan",
+    "allowed_labels",
+    "compile_plans",
+    "label_code_type",
+    "lineage_order",
+    "point_in_time_rows",
+]

@@ -38,7 +38,14 @@ from puhui.core.errors import NotFound
 from puhui.core.ids import SubjectKind
 from puhui.core.indicators import Indicator, IndicatorSet, OutputType
 from puhui.engines.base import Engine
-from puhui.gov.indicators.compiler import KIND_PREFIX, AsOf, SourcePlan, compile_plans
+from puhui.gov.indicators.compiler import (
+    KIND_PREFIX,
+    AsOf,
+    SourcePlan,
+    allowed_labels,
+    compile_plans,
+    label_code_type,
+)
 from puhui.gov.indicators.lake import SUBJECT_COLUMN, source_files
 from puhui.gov.lake.schema import lake_schema
 
@@ -293,25 +300,23 @@ def _encode(plan: SourcePlan, result: pa.Table, by_id: Mapping[str, Indicator]) 
 
 
 def _encode_values(indicator: Indicator, values: pa.ChunkedArray | pa.Array) -> pa.Array:
-    """Flags as booleans; other values as one-byte codes into the indicator's allowed values in their defined order
-    (every engine gives the same dictionary, and a code costs far less to place than a string); nulls take the
-    no-record value."""
+    """Flags as booleans; other values as codes into the indicator's allowed values in their defined order, as the
+    plans give them (``allowed_labels``: every engine gives the same dictionary, and a code costs far less to
+    place than a string); nulls take the no-record value."""
     default = indicator.no_record_value()
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks()
     if indicator.output is OutputType.FLAG:
         return values.cast(pa.bool_()).fill_null(default)
-    allowed = list(dict.fromkeys(indicator.values))
+    allowed = allowed_labels(indicator)
     labels = pa.array(allowed, pa.string())
-    width = pa.int8() if len(allowed) < 128 else pa.int32()
-    if pa.types.is_dictionary(values.type):
-        if values.dictionary.equals(labels) and values.type.index_type == width and not values.null_count:
-            return values  # encoded already (a stored part)
-        values = values.dictionary_decode()
-    codes = pc.index_in(values.cast(pa.string()).fill_null(str(default)), labels)
+    codes = values.cast(label_code_type(indicator).to_pyarrow())
     if codes.null_count:
-        raise ValueError(f"{indicator.id}: a value outside {allowed}")
-    return pa.DictionaryArray.from_arrays(codes.cast(width), labels)
+        codes = codes.fill_null(allowed.index(str(default)))
+    found = pc.min_max(codes)
+    if len(codes) and (found["min"].as_py() < 0 or found["max"].as_py() >= len(allowed)):
+        raise ValueError(f"{indicator.id}: a code outside the {len(allowed)} allowed values")
+    return pa.DictionaryArray.from_arrays(codes, labels)
 
 
 def assemble(results: Sequence[tuple[SourcePlan, pa.Table]], indicators: Sequence[Indicator]) -> pa.Table:
