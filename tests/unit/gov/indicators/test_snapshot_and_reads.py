@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import random
 import time
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from puhui.gov.indicators.online import SnapshotIndex, _PartLookup, subject_indi
 from puhui.gov.indicators.reader import LakeIndicatorReader
 from puhui.gov.indicators.snapshot import (
     Part,
+    _index,
     build_snapshot,
     latest_snapshot,
     list_snapshots,
@@ -142,6 +144,19 @@ def test_a_part_finds_each_subject_when_subject_keys_tie(tmp_path: Path) -> None
     for row, subject in enumerate(subjects):
         assert part.row(subject, subject.encode()) == row
     assert part.row("P1-e12345678", b"P1-e12345678") is None and part.row("P1-a1", b"P1-a1") is None
+
+
+@pytest.mark.parametrize("digits", ["0123456789abcdef", "0123456789abcdefABCXYZ-_~"])
+def test_a_part_index_holds_the_subject_keys_in_order_whatever_bytes_subjects_end_in(digits: str) -> None:
+    # Pseudonyms end in lower-case hex digits, which take the radix sort; any other bytes fall back to argsort.
+    rng = random.Random(11)
+    subjects = ["P1-" + "".join(rng.choice(digits) for _ in range(12)) for _ in range(3000)]
+    subjects += ["P1-zzzz" + s[-8:] for s in subjects[:50]]  # keys tying with others'
+    keys, order = _index(pa.array(subjects))
+    assert keys is not None and order is not None
+    expected = subject_keys(np.array([s.encode() for s in subjects], dtype="S15"))
+    assert sorted(order.tolist()) == list(range(len(subjects)))
+    assert np.array_equal(keys, expected[order]) and bool((keys[1:] >= keys[:-1]).all())
 
 
 def test_a_snapshot_of_an_earlier_layout_is_not_listed_and_a_pointer_to_it_asks_for_a_rebuild(tmp_path: Path) -> None:
