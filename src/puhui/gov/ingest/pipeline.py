@@ -59,6 +59,7 @@ from puhui.gov.ingest.validation import (
     map_header,
     prepare_chunk,
     repeated_columns,
+    value_column,
 )
 from puhui.gov.lake.schema import QUARANTINE_SCHEMA, kept_fields, lake_column, lake_schema
 from puhui.gov.lake.store import BatchRecord, Lake
@@ -248,14 +249,16 @@ class _FileLoad:
         chunk = prepare_chunk(
             self.dataset, self.column_map, raw, self.rows_read + 1, self.judge_identifiers, query.native
         )
-        # One pass over the chunk types every value once: the lake's columns, each row's hash and whether any
+        chunk, pretyped = self._pretype(query, chunk)
+        # One pass over the chunk types every other value once: the lake's columns, each row's hash and whether any
         # check fails, kept in a table; duplicates come from the hashes, and the good rows are written from it.
         self.con.register("chunk", chunk)
         faults = " OR ".join(f"c.{column} IS NOT NULL" for _, column in query.fault_columns())
+        source = f"(SELECT *, {query.row_hash()} AS _hash FROM chunk)"
         self._run(
             f"CREATE OR REPLACE TEMP TABLE checked AS SELECT {', '.join(self._lake_columns())}, c._row, c._hash, "
             f"(c._undecodable OR {faults}) AS _faulty "
-            f"FROM ({query.sql(f'(SELECT *, {query.row_hash()} AS _hash FROM chunk)', carry=('_hash',))}) c"
+            f"FROM ({query.sql(source, carry=('_hash',), pretyped=pretyped)}) c"
         )
         self._find_duplicates(first=index == 0, last=last)
         bad_rows = self.con.execute("SELECT _row FROM checked WHERE _faulty UNION SELECT _row FROM dups").fetchnumpy()[
@@ -264,7 +267,7 @@ class _FileLoad:
         if len(bad_rows):
             bad = np.zeros(count, dtype=bool)
             bad[np.asarray(bad_rows, dtype=np.int64) - (self.rows_read + 1)] = True
-            self._collect_quarantine(query, chunk.append_column("_bad", pa.array(bad)))
+            self._collect_quarantine(query, chunk.append_column("_bad", pa.array(bad)), pretyped)
             self._run("UPDATE checked SET _faulty = true WHERE _row IN (SELECT _row FROM dups)")
         self.con.unregister("chunk")
         # The good rows, straight from the checked table into the part (a filter keeps the file's order).
@@ -273,6 +276,47 @@ class _FileLoad:
         self.rows_accepted += count - len(bad_rows)
         self.bad_rows += len(bad_rows)
         return name
+
+    def _pretype(self, query: CheckQuery, chunk: pa.Table) -> tuple[pa.Table, frozenset[str]]:
+        """The chunk with ``t_`` (typed value) and ``e_`` (fault) columns for the fields whose cleaned text is a
+        dictionary (months, dates, codes, repeating amounts), typed and judged by one small query over the distinct
+        texts; the rows keep their dictionary indices (power usage's month: 0.12 of 0.32 CPU-s per million rows of
+        its check pass)."""
+        pretyped = []
+        for spec in self.dataset.fields:
+            text = value_column(spec.name)
+            if text not in chunk.column_names or not query.pretypable(spec, chunk.schema.field(text).type):
+                continue
+            typed, faults = self._type_distinct(query, spec, chunk.column(text))
+            chunk = chunk.append_column(f"t_{spec.name}", typed).append_column(f"e_{spec.name}", faults)
+            pretyped.append(spec.name)
+        return chunk, frozenset(pretyped)
+
+    def _type_distinct(
+        self, query: CheckQuery, spec: FieldSpec, texts: pa.ChunkedArray
+    ) -> tuple[pa.ChunkedArray, pa.ChunkedArray]:
+        """(typed value, fault) of a dictionary column, as dictionaries over one typed copy of all its chunks'
+        dictionaries (each record batch has its own), with one more entry for the rows whose value is missing."""
+        chunks = texts.chunks
+        offsets = np.cumsum([0] + [len(c.dictionary) for c in chunks])
+        missing_slot = int(offsets[-1])
+        values = pa.concat_arrays([c.dictionary for c in chunks] + [pa.nulls(1, pa.string())])
+        self.con.register("distinct_texts", pa.table({"i": np.arange(len(values), dtype=np.int64), "v": values}))
+        judged = self.con.sql(query.distinct_values_sql(spec, "distinct_texts")).to_arrow_table()
+        self.con.unregister("distinct_texts")
+        typed, faults = (judged.column(name).combine_chunks() for name in ("t", "e"))
+        typed_chunks, fault_chunks = [], []
+        for chunk, offset in zip(chunks, offsets[:-1], strict=False):
+            local = chunk.indices
+            if local.null_count:
+                local = pc.fill_null(local, missing_slot - int(offset))
+            indices = pa.array(np.asarray(local.to_numpy(zero_copy_only=False), dtype=np.int32) + np.int32(offset))
+            typed_chunks.append(pa.DictionaryArray.from_arrays(indices, typed))
+            fault_chunks.append(pa.DictionaryArray.from_arrays(indices, faults))
+        return (
+            pa.chunked_array(typed_chunks, pa.dictionary(pa.int32(), typed.type)),
+            pa.chunked_array(fault_chunks, pa.dictionary(pa.int32(), faults.type)),
+        )
 
     def _find_duplicates(self, *, first: bool, last: bool) -> None:
         """``dups``: rows of the chunk that copy an earlier row of the file (row, first row). Earlier chunks are
@@ -317,7 +361,7 @@ class _FileLoad:
                 select.append(f"CAST(c.{CheckQuery.typed(spec.name)} AS {sql_type}) AS {column}")
         return select
 
-    def _collect_quarantine(self, query: CheckQuery, chunk: pa.Table) -> None:
+    def _collect_quarantine(self, query: CheckQuery, chunk: pa.Table, pretyped: frozenset[str]) -> None:
         """Turn this chunk's bad rows into quarantine records (few rows: masked in Python with the core rules)."""
         texts = {_text(f.name): f"CAST({query.source_value(f)} AS VARCHAR)" for f in self.dataset.fields}
         self.con.register("bad_chunk", chunk.filter(chunk.column("_bad")))
@@ -325,7 +369,7 @@ class _FileLoad:
             f"(SELECT b.*, d._dup_of, {', '.join(f'{sql} AS {name}' for name, sql in texts.items())} "
             "FROM bad_chunk b LEFT JOIN dups d USING (_row))"
         )
-        self._run(f"CREATE OR REPLACE TEMP TABLE bad AS {query.sql(source, carry=('_dup_of', *texts))}")
+        self._run(f"CREATE OR REPLACE TEMP TABLE bad AS {query.sql(source, ('_dup_of', *texts), pretyped)}")
         self.con.unregister("bad_chunk")
         undecodable_field = " ".join(
             f"WHEN contains({_text(f.name)}, {quote_literal(UNDECODABLE_MARK)}) THEN {quote_literal(f.name)}"

@@ -10,7 +10,7 @@ other fields in one DuckDB query and names each field's fault (``missing_require
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 import numpy as np
@@ -52,10 +52,21 @@ FAULT_REASONS = {
     "undecodable": "bytes not valid in the file's encoding",
 }
 
-# Typed from text in the check pass: their values often repeat (months, dates, rates, amounts), so a text column of
-# these types whose values do repeat is dictionary-encoded first and cleaned and typed once per distinct value (GBK
-# contributions on the 200 k city: 3.62 -> 3.07 CPU-s per million rows).
-_TYPED_FROM_TEXT = frozenset({FieldType.DECIMAL, FieldType.DATE, FieldType.DATETIME, FieldType.YM})
+# Typed from text: where their values repeat (months, dates, rates, amounts, codes, flags), a text column of these
+# types is dictionary-encoded (parsed as one, in CSV), cleaned once per distinct value, and typed and judged once per
+# distinct value (``CheckQuery.pretypable``): GBK contributions on the 1.2 M city, check pass 1.49 -> 0.78 CPU-s per
+# million rows.
+_TYPED_FROM_TEXT = frozenset(
+    {
+        FieldType.DECIMAL,
+        FieldType.DATE,
+        FieldType.DATETIME,
+        FieldType.YM,
+        FieldType.INT,
+        FieldType.CODE,
+        FieldType.BOOL,
+    }
+)
 _BOOL_TRUE = ("是", "1", "Y", "YES", "TRUE", "T")
 _BOOL_FALSE = ("否", "0", "N", "NO", "FALSE", "F")
 _UNDECODABLE_BYTES = re.compile(re.escape(UNDECODABLE_MARK.encode()))
@@ -410,17 +421,45 @@ class CheckQuery:
             return quote_identifier(self.column_map.columns[spec.name])
         return self.value(spec.name)
 
-    def sql(self, source: str, carry: tuple[str, ...] = ()) -> str:
+    def pretypable(self, spec: FieldSpec, arrow_type: pa.DataType) -> bool:
+        """Whether a field's cleaned text, a dictionary here, can be typed and judged once per distinct value
+        (``distinct_values_sql``) instead of row by row: DuckDB evaluates expressions over an Arrow dictionary
+        row by row (parsing 1.5 M months: 0.12 s either way)."""
+        return (
+            spec.type in _TYPED_FROM_TEXT
+            and spec.name not in self.native
+            and spec.name not in self.echoes
+            and _is_text_dictionary(arrow_type)
+        )
+
+    def distinct_values_sql(self, spec: FieldSpec, source: str) -> str:
+        """SELECT over ``source`` (distinct cleaned texts ``v`` in the order ``i``): each text's typed value ``t``
+        and its fault ``e``, exactly as ``sql`` judges a row holding it (a null ``v`` is a missing value)."""
+        v, t = quote_identifier("v"), quote_identifier("t")
+        value, fault = _typed_and_fault(spec, v, t)
+        missing = "'missing_required'" if spec.required else "NULL"
+        return (
+            f"SELECT {t}, CASE WHEN {v} IS NULL THEN {missing} ELSE {fault} END AS e "
+            f"FROM (SELECT i, {v}, {value} AS {t} FROM {source}) AS typed ORDER BY i"
+        )
+
+    def sql(self, source: str, carry: tuple[str, ...] = (), pretyped: Collection[str] = ()) -> str:
         """SELECT over a prepared chunk: per field ``e_`` its fault, ``t_`` its typed value if the lake keeps it, for
         ID numbers ``p_`` the pseudonym (null where the number is missing or not valid); ``_row``, ``_undecodable``
         and the source columns named in ``carry``. Each value is typed once (inner query) and judged from that
-        (outer query)."""
+        (outer query); ``pretyped`` fields come typed and judged in the source's ``t_`` and ``e_`` columns."""
         inner = ["_row", "_undecodable", *carry]
         outer = ["_row", "_undecodable", *carry]
         for spec in self.dataset.fields:
             name = spec.name
             v = self.source_value(spec)
             missing = "'missing_required'" if spec.required else "NULL"
+            if name in pretyped:
+                inner += [self.typed(name), self.fault(name)]
+                if is_kept(self.dataset, spec):
+                    outer.append(self.typed(name))
+                outer.append(self.fault(name))
+                continue
             if spec.type in IDENTIFIER_TYPES:
                 pseudonym = self.pseudonym(name)
                 inner.append(pseudonym)
