@@ -59,6 +59,9 @@ class DuckDBEngine(Engine):
         self._con = ibis.duckdb.connect(**settings)
         self._con.compiler = _Compiler()
         self._views = 0
+        # The engine's own connection serves one thread at a time: sources are registered on it while plans that
+        # read in-memory tables run on it (``execute_all``).
+        self._connection_lock = threading.Lock()
 
     @property
     def backend(self) -> BaseBackend:
@@ -67,12 +70,13 @@ class DuckDBEngine(Engine):
     def read_parquet(self, files: Sequence[Path]) -> ibis.Table:
         # A view in the engine's own in-memory database, not Ibis's temporary view: a temporary view belongs to
         # one connection, and ``execute_all`` runs plans on several.
-        self._views += 1
-        name = f"puhui_source_{self._views}"
         listed = ", ".join("'" + str(f).replace("'", "''") + "'" for f in files)
         scan = f"read_parquet([{listed}], hive_partitioning = false)"
-        self._con.con.execute(f"CREATE VIEW {name} AS SELECT * FROM {scan}")
-        return self._con.table(name)
+        with self._connection_lock:
+            self._views += 1
+            name = f"puhui_source_{self._views}"
+            self._con.con.execute(f"CREATE VIEW {name} AS SELECT * FROM {scan}")
+            return self._con.table(name)
 
     def execute(self, expr: ibis.Table) -> pa.Table:
         return self._fetch(expr, self._con.compile(expr))
@@ -80,18 +84,18 @@ class DuckDBEngine(Engine):
     def execute_all(self, exprs: Iterable[ibis.Table]) -> Iterator[pa.Table]:
         # Two plans run at once, each on its own connection to the engine's database: a plan's last phases (the
         # final aggregation, the fetch to Arrow) use one thread, so one plan at a time left a core idle (refresh of
-        # the 1.2 M city 4.3-4.4 -> 3.8-3.9 s, same CPU). Building and compiling the next expressions (Python,
-        # holding the GIL) goes on in the calling thread meanwhile, while DuckDB runs earlier ones.
+        # the 1.2 M city 4.3-4.4 -> 3.8-3.9 s, same CPU). Building and compiling the next expressions and registering
+        # their sources (Python, holding the GIL) goes on in the calling thread meanwhile, while DuckDB runs earlier
+        # ones.
         connections = threading.local()
         opened: list[duckdb.DuckDBPyConnection] = []
-        engine_connection = threading.Lock()
 
         def run(expr: ibis.Table, sql: str) -> pa.Table:
             if expr.op().find(ops.InMemoryTable):  # in-memory tables are registered on the engine's connection only
-                with engine_connection:
+                with self._connection_lock:
                     return self._fetch(expr, sql)
             if (connection := getattr(connections, "connection", None)) is None:
-                with engine_connection:
+                with self._connection_lock:
                     connection = connections.connection = self._con.con.cursor()
                     opened.append(connection)
             return self._fetch(expr, sql, connection)

@@ -455,7 +455,8 @@ def compile_plans(
     """The plans computing every indicator of ``kind`` subjects (``None``: of both kinds in one pass over each
     data set; the caller splits the results by pseudonym prefix), a few per data set.
 
-    ``tables`` maps each source data set id to its lake table; ``latest_batches`` names, for snapshot-mode data
+    ``tables`` maps each source data set id to its lake table, in the order the plans are to run (a table is
+    read only as its plan is built); ``latest_batches`` names, for snapshot-mode data
     sets, the latest batch received by the as-of cut-off (``None`` when there is none yet); ``supplements`` adds
     records of a data set that reach the node outside the lake (``point_in_time_rows``); ``receipts`` gives the
     received-at instants of the batches each data set's files come from, when its table holds only the files
@@ -470,7 +471,9 @@ def compile_plans(
     for indicator in chosen:
         by_dataset[indicator.source.dataset].append(indicator)
     by_id = {i.id: i for i in chosen}
-    for dataset_id, members in sorted(by_dataset.items()):
+    position = {dataset_id: n for n, dataset_id in enumerate(tables)}
+    for dataset_id in sorted(by_dataset, key=lambda d: (position.get(d, len(position)), d)):
+        members = by_dataset[dataset_id]
         dataset = catalog.get(dataset_id)
         extra = (supplements or {}).get(dataset_id)
         known = (receipts or {}).get(dataset_id)
