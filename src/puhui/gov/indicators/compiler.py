@@ -141,7 +141,11 @@ def _condition(table: ir.Table, condition: Condition) -> ir.BooleanValue:
 
 def _row_filter(table: ir.Table, indicator: Indicator, dataset: DatasetSpec, as_of: AsOf) -> ir.BooleanValue | None:
     """The indicator's own conditions (``None``: every row counts, and the aggregate needs no filter). A missing
-    value differs from every value (``!=`` and ``not in`` hold) and satisfies no other comparison."""
+    value differs from every value (``!=`` and ``not in`` hold) and satisfies no other comparison. The conditions
+    may come out missing themselves: they only ever filter an aggregate, which drops such a row as it drops a false
+    one (DuckDB's ``FILTER``, Spark's ``IF`` inside the aggregate), so no ``coalesce`` per row is spent on them
+    (social insurance contributions on the 1.2 M city 0.50-0.53 -> 0.47-0.48 s of CPU). A count of no row is then
+    missing on Spark (a sum) where DuckDB gives 0; the rules read both as no row."""
     source = indicator.source
     predicates: list[ir.BooleanValue] = [_condition(table, c) for c in source.where]
     if source.lookback_months is not None and dataset.event_date is not None:
@@ -153,7 +157,7 @@ def _row_filter(table: ir.Table, indicator: Indicator, dataset: DatasetSpec, as_
         predicates.append(end.isnull() | _after(end, as_of.day))
     if not predicates:
         return None
-    return ibis.and_(*predicates).fill_null(False)
+    return ibis.and_(*predicates)
 
 
 def point_in_time_rows(
