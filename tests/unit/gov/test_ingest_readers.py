@@ -3,12 +3,16 @@ the whole file first."""
 
 from __future__ import annotations
 
+import random
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
+from tests.support.deliveries import resident_id
 
 from puhui.core.catalog import FieldType, load_catalog
 from puhui.core.pseudonym import Pseudonymizer, PseudonymKeyring
@@ -148,3 +152,22 @@ def test_the_identifier_memo_is_not_misled_by_a_shared_hash() -> None:
     pseudonyms = [again[3][i].as_py() for i in again[0]]
     assert "forged" not in pseudonyms and pseudonyms[1] == first[3][first[0][0]].as_py()
     assert pseudonyms[0] is None  # 110105194912310030 has a wrong check character
+
+
+def test_texts_judged_by_two_workers_at_once_are_remembered_once() -> None:
+    """New texts are judged and hashed outside the memo's lock; two workers meeting the same new numbers at once
+    both get their pseudonyms, and the memo keeps each text once."""
+    memo = IdentifierMemo(Pseudonymizer(PseudonymKeyring.parse("1:" + "5a" * 32)), 1)
+    texts = pa.array(sorted({resident_id(random.Random(seed)) for seed in range(2_000)}))
+    barrier = threading.Barrier(2)
+
+    def lookup(_: int) -> list[str | None]:
+        barrier.wait()
+        where, _value, _fault, pseudonyms = memo(FieldType.RESIDENT_ID, texts)
+        return [pseudonyms[i].as_py() for i in where]
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        first, second = pool.map(lookup, range(2))
+    assert first == second and None not in first
+    table = memo.tables[FieldType.RESIDENT_ID]
+    assert memo.con.execute(f"SELECT count(*), count(DISTINCT text) FROM {table}").fetchall() == [(len(texts),) * 2]

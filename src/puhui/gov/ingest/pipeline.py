@@ -490,29 +490,31 @@ class IdentifierMemo:
             self.con.register("texts", pa.table({"i": np.arange(len(texts), dtype=np.int64), "text": texts}))
             found = self._find(table, texts)
             self.con.unregister("texts")
-            order = found.column("i").to_numpy()
-            where = np.empty(len(texts), dtype=np.int32)
-            where[order] = np.arange(len(order), dtype=np.int32)
-            new = pc.is_null(found.column("text").combine_chunks())
-            columns = [
-                found.column(name).combine_chunks().cast(pa.string()) for name in ("value", "fault", "pseudonym")
-            ]
-            if not pc.any(new).as_py():
-                return where, columns[0], columns[1], columns[2]
-            unseen = texts.take(pa.array(order[new.to_numpy(zero_copy_only=False)]))
-            judged = judge_identifier_texts(kind, unseen, self._pseudonymize)
+        order = found.column("i").to_numpy()
+        where = np.empty(len(texts), dtype=np.int32)
+        where[order] = np.arange(len(order), dtype=np.int32)
+        new = pc.is_null(found.column("text").combine_chunks())
+        columns = [found.column(name).combine_chunks().cast(pa.string()) for name in ("value", "fault", "pseudonym")]
+        if not pc.any(new).as_py():
+            return where, columns[0], columns[1], columns[2]
+        unseen = texts.take(pa.array(order[new.to_numpy(zero_copy_only=False)]))
+        # Judged and hashed outside the lock, so that the other workers' lookups go on meanwhile (a city's first file
+        # of residents makes a million pseudonyms); a text two workers judged at once is kept once.
+        judged = judge_identifier_texts(kind, unseen, self._pseudonymize)
+        with self.lock:
             self.con.register(
-                "judged",
-                pa.table({"text": unseen, "value": judged[0], "fault": judged[1], "pseudonym": judged[2]}),
+                "judged", pa.table({"text": unseen, "value": judged[0], "fault": judged[1], "pseudonym": judged[2]})
             )
+            present = f"(SELECT h, text FROM {table} WHERE h IN (SELECT hash(text) FROM judged))"
             self.con.execute(
-                f"INSERT INTO {table} SELECT hash(text), text, value, fault, pseudonym FROM judged"
+                f"INSERT INTO {table} SELECT hash(j.text), j.text, j.value, j.fault, j.pseudonym FROM judged j "
+                f"ANTI JOIN {present} m ON m.h = hash(j.text) AND m.text = j.text"
             ).fetchall()
             self.con.unregister("judged")
-            value, fault, pseudonym = (
-                pc.replace_with_mask(known, new, fresh) for known, fresh in zip(columns, judged, strict=True)
-            )
-            return where, value, fault, pseudonym
+        value, fault, pseudonym = (
+            pc.replace_with_mask(known, new, fresh) for known, fresh in zip(columns, judged, strict=True)
+        )
+        return where, value, fault, pseudonym
 
     def close(self) -> None:
         self.con.close()
