@@ -82,11 +82,13 @@ class DuckDBEngine(Engine):
         return self._fetch(expr, self._con.compile(expr))
 
     def execute_all(self, exprs: Iterable[ibis.Table]) -> Iterator[pa.Table]:
-        # Two plans run at once, each on its own connection to the engine's database: a plan's last phases (the
-        # final aggregation, the fetch to Arrow) use one thread, so one plan at a time left a core idle (refresh of
-        # the 1.2 M city 4.3-4.4 -> 3.8-3.9 s, same CPU). Building and compiling the next expressions and registering
-        # their sources (Python, holding the GIL) goes on in the calling thread meanwhile, while DuckDB runs earlier
-        # ones.
+        # As many plans at once as DuckDB has threads, each on its own connection to the engine's database and on one
+        # thread: a plan's last phases (the final aggregation, the fetch to Arrow) use one thread, so one plan at a
+        # time left a core idle (refresh of the 1.2 M city 4.3-4.4 -> 3.8-3.9 s, same CPU), and plans of two threads
+        # each oversubscribed the cores (8.6-9.1 -> 7.2-8.2 s of CPU, 4.5-7.8 -> 3.8-5.2 s). Building and compiling
+        # the next expressions and registering their sources (Python, holding the GIL) goes on in the calling thread
+        # meanwhile, while DuckDB runs earlier ones.
+        threads = int(self._con.con.execute("SELECT current_setting('threads')").fetchall()[0][0])
         connections = threading.local()
         opened: list[duckdb.DuckDBPyConnection] = []
 
@@ -104,12 +106,15 @@ class DuckDBEngine(Engine):
             for expr in exprs:
                 yield expr, self._con.compile(expr)
 
+        self._con.con.execute("SET threads = 1")  # the database's setting, every connection's
         try:
-            with ThreadPoolExecutor(max_workers=2, thread_name_prefix="puhui-plan") as pool:
+            with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="puhui-plan") as pool:
                 yield from pool.map(lambda pair: run(*pair), compiled())
         finally:
             for connection in opened:
                 connection.close()
+            with self._connection_lock:
+                self._con.con.execute(f"SET threads = {threads}")
 
     def _fetch(self, expr: ibis.Table, sql: str, connection: duckdb.DuckDBPyConnection | None = None) -> pa.Table:
         """What the backend's ``to_pyarrow`` does, from SQL compiled beforehand: on the engine's own connection, or
