@@ -183,7 +183,7 @@ def test_catalog() -> Catalog:
     return parse_catalog_documents(CATALOG)
 
 
-def test_indicators(extra: dict[str, str] | None = None) -> IndicatorSet:
+def indicator_definitions(extra: dict[str, str] | None = None) -> IndicatorSet:
     return parse_indicator_documents({**INDICATORS, **(extra or {})}, test_catalog())
 
 

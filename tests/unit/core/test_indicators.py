@@ -9,7 +9,7 @@ import pytest
 
 from puhui.core.errors import DefinitionError
 from puhui.core.indicators import BandRule, CapRule, ElapsedRule, months_before
-from tests.support.indicator_lake import COURT, INDICATORS, test_indicators
+from tests.support.indicator_lake import COURT, INDICATORS, indicator_definitions
 
 GROUP_HEAD = """
 id: extra
@@ -32,7 +32,7 @@ def _extra(body: str, *, sensitive: bool = False) -> dict[str, str]:
 
 
 def test_the_test_definitions_validate_and_carry_a_version() -> None:
-    definitions = test_indicators()
+    definitions = indicator_definitions()
     assert len(definitions) == 6
     assert definitions.get("tax_grade").values == ("A", "B", "M", "C", "D", "unrated")
     assert definitions.get("debtor_cases_36m").values == ("0", "1", "2+")
@@ -48,7 +48,7 @@ def test_an_indicator_over_a_prohibited_data_set_is_rejected() -> None:
     rule: {kind: flag}
 """
     with pytest.raises(DefinitionError, match="prohibited") as caught:
-        test_indicators(_extra(body, sensitive=True))
+        indicator_definitions(_extra(body, sensitive=True))
     assert caught.value.code == "prohibited_source"
 
 
@@ -60,8 +60,8 @@ def test_separate_consent_data_belongs_in_a_sensitive_group() -> None:
     rule: {kind: cap, cap: 3}
 """
     with pytest.raises(DefinitionError, match="sensitive group"):
-        test_indicators(_extra(body, sensitive=False))
-    assert "extra_one" in test_indicators(_extra(body, sensitive=True)).indicators
+        indicator_definitions(_extra(body, sensitive=False))
+    assert "extra_one" in indicator_definitions(_extra(body, sensitive=True)).indicators
 
 
 @pytest.mark.parametrize(
@@ -109,7 +109,7 @@ def test_separate_consent_data_belongs_in_a_sensitive_group() -> None:
 )
 def test_malformed_definitions_are_rejected_with_a_reason(body: str, message: str) -> None:
     with pytest.raises(DefinitionError, match=message):
-        test_indicators(_extra("    " + body + "\n"))
+        indicator_definitions(_extra("    " + body + "\n"))
 
 
 def test_an_enterprise_indicator_needs_enterprise_records() -> None:
@@ -122,13 +122,13 @@ def test_an_enterprise_indicator_needs_enterprise_records() -> None:
     documents = _extra(body, sensitive=True)
     documents["extra.yaml"] = documents["extra.yaml"].replace("subjects: [person]", "subjects: [enterprise]")
     with pytest.raises(DefinitionError, match="holds no enterprise records"):
-        test_indicators(documents)
+        indicator_definitions(documents)
 
 
 def test_indicator_ids_are_unique_across_groups() -> None:
     clash = COURT.replace("id: tcourt_group", "id: another_group")
     with pytest.raises(DefinitionError, match="defined twice"):
-        test_indicators({**INDICATORS, "another.yaml": clash})
+        indicator_definitions({**INDICATORS, "another.yaml": clash})
 
 
 def test_bands_caps_and_elapsed_time_label_values_as_documented() -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pytest
-from tests.support.indicator_lake import build_test_lake, test_indicators
+from tests.support.indicator_lake import build_test_lake, indicator_definitions
 
 from puhui.core.errors import NotFound, ValidationError
 from puhui.core.ids import SubjectKind
@@ -40,7 +40,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Indicat
     home = tmp_path_factory.mktemp("home")
     lake, root = home / "gov" / "lake", home / "gov" / "indicators"
     build_test_lake(lake)
-    definitions = test_indicators()
+    definitions = indicator_definitions()
     steps: list[str] = []
     with DuckDBEngine() as engine:
         build_snapshot(engine, lake, root, definitions, dt.date(2025, 1, 5))
