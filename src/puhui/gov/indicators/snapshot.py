@@ -121,7 +121,7 @@ def snapshot_name(as_of: dt.date, definitions_version: str) -> str:
 
 class _Sources(Mapping[str, ir.Table]):
     """The point-in-time lake tables, largest first, each registered with the engine when a plan first reads it:
-    registering the 85 sources of the shipped definitions up front (0.3 s of Python on the 1.2 M city) kept the
+    registering the 85 sources of the shipped definitions up front (0.3-0.5 s of Python on the 1.2 M city) kept the
     engine idle that long, where now it runs the first plan meanwhile. Largest first, so the longest plans do not
     run last while a core idles."""
 
