@@ -56,10 +56,12 @@ from puhui.gov.ingest.validation import (
     FAULT_REASONS,
     CheckQuery,
     JudgeIdentifiers,
+    fault_column,
     judge_identifier_texts,
     map_header,
     prepare_chunk,
     repeated_columns,
+    typed_column,
     value_column,
 )
 from puhui.gov.lake.schema import QUARANTINE_SCHEMA, kept_fields, lake_column, lake_schema
@@ -291,7 +293,7 @@ class _FileLoad:
             if text not in chunk.column_names or not query.pretypable(spec, chunk.schema.field(text).type):
                 continue
             typed, faults = self._type_distinct(query, spec, chunk.column(text))
-            chunk = chunk.append_column(f"t_{spec.name}", typed).append_column(f"e_{spec.name}", faults)
+            chunk = chunk.append_column(typed_column(spec.name), typed).append_column(fault_column(spec.name), faults)
             pretyped.append(spec.name)
         return chunk, frozenset(pretyped)
 
@@ -309,7 +311,7 @@ class _FileLoad:
         self.con.unregister("distinct_texts")
         typed, faults = (judged.column(name).combine_chunks() for name in ("t", "e"))
         typed_chunks, fault_chunks = [], []
-        for chunk, offset in zip(chunks, offsets[:-1], strict=False):
+        for chunk, offset in zip(chunks, offsets[:-1], strict=True):
             local = chunk.indices
             if local.null_count:
                 local = pc.fill_null(local, missing_slot - int(offset))

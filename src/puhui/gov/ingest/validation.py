@@ -117,6 +117,14 @@ def value_column(name: str) -> str:
     return f"v_{name}"
 
 
+def typed_column(name: str) -> str:
+    return f"t_{name}"
+
+
+def fault_column(name: str) -> str:
+    return f"e_{name}"
+
+
 def id_fault_column(name: str) -> str:
     return f"x_{name}"
 
@@ -405,11 +413,11 @@ class CheckQuery:
 
     @staticmethod
     def typed(name: str) -> str:
-        return quote_identifier(f"t_{name}")
+        return quote_identifier(typed_column(name))
 
     @staticmethod
     def fault(name: str) -> str:
-        return quote_identifier(f"e_{name}")
+        return quote_identifier(fault_column(name))
 
     @staticmethod
     def pseudonym(name: str) -> str:
