@@ -18,7 +18,7 @@ from puhui.engines.base import Engine
 from puhui.gov.credit_loop.model import BlackListEntry
 from puhui.gov.indicators.blacklist import BLACK_LIST, bank_reported_supplement
 from puhui.gov.indicators.snapshot import column_order, compute, compute_all, widen
-from tests.support.indicator_lake import at, build_test_lake, d, test_indicators, write_batch
+from tests.support.indicator_lake import at, build_test_lake, d, indicator_definitions, write_batch
 
 ENGINES = [
     pytest.param("duckdb", id="duckdb"),
@@ -35,7 +35,7 @@ def lake(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def definitions() -> IndicatorSet:
-    return test_indicators()
+    return indicator_definitions()
 
 
 @pytest.fixture(params=ENGINES)
@@ -205,7 +205,7 @@ indicators:
 def test_distinct_months_count_every_month_of_a_long_window_once(engine: Engine, tmp_path: Path) -> None:
     """Distinct months are counted as bits of one 64-bit integer: a 60-month window uses bits 1 to 60. As of
     5 March 2025 the window holds April 2020 … March 2025; earlier months, repeats and unpaid months don't count."""
-    definitions = test_indicators({"tsi_long.yaml": LONG_WINDOW})
+    definitions = indicator_definitions({"tsi_long.yaml": LONG_WINDOW})
     months = [dt.date(2019 + m // 12, m % 12 + 1, 1) for m in range(12, 75)]  # January 2020 … March 2025
     rows = [{"subject": "P1-e", "period": month, "status": "1"} for month in months]
     rows += [{"subject": "P1-e", "period": month, "status": "1"} for month in months[::7]]  # repeated months
