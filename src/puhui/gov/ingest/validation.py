@@ -371,6 +371,11 @@ def _typed_and_fault(spec: FieldSpec, v: str, t: str) -> tuple[str, str]:
     return v, "NULL"
 
 
+def _missing_fault(spec: FieldSpec) -> str:
+    """The fault of a missing value, as SQL: only a required field's is one."""
+    return "'missing_required'" if spec.required else "NULL"
+
+
 def _native(spec: FieldSpec, arrow_type: pa.DataType) -> bool:
     """Whether a typed (Parquet) column already holds the field's type, so it is cast, not parsed from text."""
     types = pa.types
@@ -445,7 +450,7 @@ class CheckQuery:
         and its fault ``e``, exactly as ``sql`` judges a row holding it (a null ``v`` is a missing value)."""
         v, t = quote_identifier("v"), quote_identifier("t")
         value, fault = _typed_and_fault(spec, v, t)
-        missing = "'missing_required'" if spec.required else "NULL"
+        missing = _missing_fault(spec)
         return (
             f"SELECT {t}, CASE WHEN {v} IS NULL THEN {missing} ELSE {fault} END AS e "
             f"FROM (SELECT i, {v}, {value} AS {t} FROM {source}) AS typed ORDER BY i"
@@ -461,7 +466,7 @@ class CheckQuery:
         for spec in self.dataset.fields:
             name = spec.name
             v = self.source_value(spec)
-            missing = "'missing_required'" if spec.required else "NULL"
+            missing = _missing_fault(spec)
             if name in pretyped:
                 inner += [self.typed(name), self.fault(name)]
                 if is_kept(self.dataset, spec):
