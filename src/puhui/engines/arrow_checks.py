@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import sys
+from typing import TypeVar
 
 import numpy as np
 import pyarrow as pa
@@ -262,6 +263,14 @@ def subject_id_faults(array: pa.Array, today: dt.date | None = None) -> tuple[pa
     return numbers.verdicts(codes), person
 
 
+Column = TypeVar("Column", pa.Array, pa.ChunkedArray)
+
+
+def decoded(column: Column) -> Column:
+    """A dictionary-encoded column as plain values (Arrow compares and DuckDB scans those without a dictionary)."""
+    return column.cast(column.type.value_type) if pa.types.is_dictionary(column.type) else column
+
+
 __all__ = [
     "BAD_CHECKSUM",
     "CREDIT_CODE_ALPHABET",
@@ -270,6 +279,7 @@ __all__ = [
     "clean_text",
     "contains_bytes",
     "credit_code_faults",
+    "decoded",
     "fold_half_width",
     "is_ascii",
     "looks_like_resident_id",

@@ -15,6 +15,7 @@ import pyarrow as pa
 
 from puhui.core.errors import ValidationError
 from puhui.core.ids import SubjectKind
+from puhui.engines.arrow_checks import decoded
 from puhui.engines.duckdb_engine import DuckDBEngine
 from puhui.gov.indicators.snapshot import SnapshotInfo, read_table
 
@@ -64,7 +65,7 @@ def release_counts(
         raise ValidationError(f"cannot count {kind.value} subjects by {', '.join(unknown) or 'nothing'}")
     # The ``by`` columns joined from their parts on the fly, each subject of the kind counted once.
     wide = read_table(snapshot, kind, by)
-    plain = pa.table({name: _plain(wide.column(name)) for name in by})
+    plain = pa.table({name: decoded(wide.column(name)) for name in by})
     with DuckDBEngine() as engine:
         table = ibis.memtable(plain)
         counts = table.group_by(list(by)).aggregate(subjects=table.count()).order_by(list(by))
@@ -73,10 +74,6 @@ def release_counts(
         Cell({name: row[name] for name in by}, row["subjects"] if row["subjects"] >= min_cell else None) for row in rows
     ]
     return AggregateRelease(kind, tuple(by), min_cell, snapshot.as_of.isoformat(), snapshot.path.name, cells)
-
-
-def _plain(column: pa.ChunkedArray) -> pa.ChunkedArray:
-    return column.cast(column.type.value_type) if pa.types.is_dictionary(column.type) else column
 
 
 __all__ = ["DEFAULT_MIN_CELL", "AggregateRelease", "Cell", "release_counts"]

@@ -39,7 +39,11 @@ UNREPAIRABLE_SHARE = 0.25
 _TRANSCODE_BLOCK = 8 << 20
 _CSV_BLOCK = 16 << 20
 XLSX_BATCH_ROWS = 50_000
-PARQUET_BATCH_ROWS = 500_000
+# A row group is read as one record batch (up to this many rows, the rows the pipeline checks at once): DuckDB
+# converts an Arrow dictionary once per record batch it scans, and the dictionaries of a chunk's ID numbers span the
+# whole chunk (power usage and mobile payments, one worker: 1.18 / 1.16 -> 1.12 / 1.07 CPU-s per million rows
+# with 500 k-row batches, three per row group of the 1.2 M city's files).
+PARQUET_BATCH_ROWS = 1_500_000
 
 # Python codec used for each declared encoding.
 CODECS = {"utf-8": "utf-8", "gbk": "gbk", "gb18030": "gb18030"}

@@ -24,6 +24,7 @@ from puhui.engines.arrow_checks import (
     clean_text,
     contains_bytes,
     credit_code_faults,
+    decoded,
     is_ascii,
     normalize_ids,
     resident_id_faults,
@@ -306,18 +307,13 @@ def echo_column(name: str) -> str:
     return f"w_{name}"
 
 
-def _as_plain_text(array: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
-    """A dictionary column as plain text (Arrow compares text with text)."""
-    return pc.cast(array, pa.string()) if _is_text_dictionary(array.type) else array
-
-
 def _mark_identifier_echoes(dataset: DatasetSpec, columns: dict[str, pa.Array | pa.ChunkedArray]) -> None:
     """Per kept text field, whether its value repeats a direct identifier of its own row (a name copied into an
     "award" or "operator" column). Such values are checked as delivered but never reach the lake: the catalog's
     privacy classes say where names belong, this catches where they leak."""
-    identifiers = [_as_plain_text(columns[value_column(f.name)]) for f in _identifier_texts(dataset)]
+    identifiers = [decoded(columns[value_column(f.name)]) for f in _identifier_texts(dataset)]
     for spec in echo_fields(dataset):
-        value = _as_plain_text(columns[value_column(spec.name)])
+        value = decoded(columns[value_column(spec.name)])
         echo = pc.fill_null(pc.equal(value, identifiers[0]), False)
         for ident in identifiers[1:]:
             echo = pc.or_(echo, pc.fill_null(pc.equal(value, ident), False))
