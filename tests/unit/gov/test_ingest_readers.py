@@ -16,6 +16,7 @@ from tests.support.deliveries import resident_id
 
 from puhui.core.catalog import FieldType, load_catalog
 from puhui.core.pseudonym import Pseudonymizer, PseudonymKeyring
+from puhui.gov.ingest import readers
 from puhui.gov.ingest.pipeline import IdentifierMemo
 from puhui.gov.ingest.readers import UNDECODABLE_MARK, decode_column, open_csv, open_parquet, values_repeat
 from puhui.gov.ingest.validation import map_header, prepare_chunk, repeated_columns
@@ -91,6 +92,17 @@ def test_parquet_dictionary_columns_check_as_plain_text(tmp_path: Path) -> None:
         columns = [table.column(name) for table in prepared]
         as_text = [pc.cast(c, c.type.value_type) if pa.types.is_dictionary(c.type) else c for c in columns]
         assert as_text[0].to_pylist() == as_text[1].to_pylist(), name
+
+
+def test_a_parquet_row_group_is_read_as_one_batch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """DuckDB converts an Arrow dictionary once per record batch: a row group comes whole, as one batch, unless it
+    is larger than a chunk (memory stays bounded)."""
+    path = tmp_path / "usage.parquet"
+    months = pa.array([f"2024{m:02d}" for m in range(1, 13)]).take(pa.array([i % 12 for i in range(700_000)]))
+    pq.write_table(pa.table({"month": months}), path, row_group_size=600_000)
+    assert [batch.num_rows for batch in open_parquet(path).batches] == [600_000, 100_000]
+    monkeypatch.setattr(readers, "PARQUET_BATCH_ROWS", 250_000)
+    assert [batch.num_rows for batch in open_parquet(path).batches] == [250_000, 250_000, 100_000, 100_000]
 
 
 def test_csv_repeated_columns_read_as_dictionaries_check_as_plain_text(tmp_path: Path) -> None:

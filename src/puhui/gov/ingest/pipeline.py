@@ -1,13 +1,13 @@
 """Ingesting deliveries into the lake: read, validate, pseudonymize, quarantine, publish — one batch per file.
 
 ``DeliveryIngestor`` is the use case behind ``puhui gov ingest``. Per file: resolve its data set, hash it (an
-identical re-delivery changes nothing), and stream it in chunks of 500 k rows (1.5 M for Parquet). Per chunk: ID
-numbers are judged and pseudonymized once per distinct delivered text (``IdentifierMemo``, remembered for the run),
-other text cleaned in Arrow, columns of repeating values typed and judged once per distinct value; one DuckDB pass
-over the chunk finds each row's faults and hash (duplicates), the few bad rows go to quarantine, and a second pass
-types the good rows into the batch's part, in file order. The batch is published atomically. Files of different
-data sets load side by side on three workers. A file that cannot be read as a whole is rejected and leaves nothing
-behind.
+identical re-delivery changes nothing), and stream it in chunks of 500 k rows (Parquet: whole row groups, 1.5 M rows
+or more). Per chunk: ID numbers are judged and pseudonymized once per distinct delivered text (``IdentifierMemo``,
+remembered for the run), other text cleaned in Arrow, columns of repeating values typed and judged once per distinct
+value; one DuckDB pass over the chunk finds each row's faults and hash (duplicates), the few bad rows go to
+quarantine, and a second pass types the good rows into the batch's part, in file order. The batch is published
+atomically. Files of different data sets load side by side on three workers. A file that cannot be read as a whole
+is rejected and leaves nothing behind.
 """
 
 from __future__ import annotations
