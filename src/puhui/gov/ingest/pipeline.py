@@ -328,8 +328,8 @@ class _FileLoad:
     def _find_duplicates(self, *, first: bool, last: bool) -> None:
         """``dups``: rows of the chunk that copy an earlier row of the file (row, first row). Earlier chunks are
         in ``seen`` (one hash per distinct row so far). Copies within the chunk are sought only among the hashes
-        it holds more than once, found by sorting its hashes in NumPy (1.5 M in 8 ms, where DuckDB's aggregate of
-        every hash took 90 ms)."""
+        it holds more than once, found by sorting its hashes in NumPy (1.5 M fetched and sorted in 21 ms, where
+        DuckDB's aggregate of every hash took 87 ms)."""
         hashes = np.sort(self.con.execute("SELECT _hash FROM checked").fetchnumpy()["_hash"])
         repeated = np.unique(hashes[1:][hashes[1:] == hashes[:-1]])
         self.con.register("repeated", pa.table({"_hash": pa.array(repeated, pa.uint64())}))
