@@ -37,6 +37,7 @@ from puhui.core.catalog import Catalog, DatasetSpec
 from puhui.core.errors import NotFound
 from puhui.core.ids import SubjectKind
 from puhui.core.indicators import Indicator, IndicatorSet, OutputType
+from puhui.engines.arrow_checks import decoded
 from puhui.engines.base import Engine
 from puhui.gov.indicators.compiler import (
     KIND_PREFIX,
@@ -402,10 +403,8 @@ def widen(parts: Sequence[pa.Table], no_record: Mapping[str, Any]) -> pa.Table:
                 code = pa.array([column.dictionary.to_pylist().index(str(default))], column.type.index_type)
                 codes = pa.concat_arrays([column.indices, code]).take(taken)
                 found[name] = pa.DictionaryArray.from_arrays(codes, column.dictionary)
-            else:
-                if pa.types.is_dictionary(column.type):  # a flag from a lookup file
-                    column = column.dictionary_decode()
-                found[name] = pa.concat_arrays([column, pa.array([default], pa.bool_())]).take(taken)
+            else:  # a flag; one from a lookup file may come as a dictionary
+                found[name] = pa.concat_arrays([decoded(column), pa.array([default], pa.bool_())]).take(taken)
         return found
 
     found: dict[str, pa.Array] = {}
